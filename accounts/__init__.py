@@ -1,0 +1,1 @@
+"""Users, roles, agencies, sessions and API tokens."""

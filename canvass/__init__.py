@@ -1,0 +1,1 @@
+"""Canvass requests, geofences, policy, answers, footage custody and door-to-door visits."""

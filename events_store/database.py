@@ -1,0 +1,47 @@
+"""SQLAlchemy engines configured the same way for every part that shares the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def create_engine(url: str, **options: Any) -> sa.Engine:
+    """An engine for the log's database.
+
+    On SQLite every transaction starts with `BEGIN IMMEDIATE`, so a transaction that reads
+    then writes waits for the write lock instead of failing when another writer commits
+    first; WAL lets readers carry on meanwhile. A connection given the execution option
+    `read_only=True` starts a plain deferred transaction and never waits for writers.
+    PostgreSQL needs nothing special.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    engine = sa.create_engine(parsed, **options)
+    if parsed.get_backend_name() == "sqlite":
+        _serialize_sqlite_writes(engine)
+    return engine
+
+
+def _serialize_sqlite_writes(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def begin(connection: sa.Connection) -> None:
+        if connection.get_execution_options().get("read_only"):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,1 @@
+"""Backends that store the rows of the events table."""

@@ -1,0 +1,230 @@
+"""What every backend does to append and read rows, with the SQL left to subclasses.
+
+A recorder owns one database connection per thread and process. Appends run inside a
+write that the database serializes (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's
+transaction-scoped advisory lock), so positions are assigned, hashed and committed one
+append at a time, in order, with no holes.
+"""
+
+from __future__ import annotations
+
+import os
+from hashlib import sha256
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from ..canonical import LEAF_PREFIX, format_timestamp, json_string
+from ..errors import ConcurrencyError, DuplicateEventError
+from ..model import NO_STREAM, ExpectedVersion, StreamState
+
+# position, stream_id, version, event_id, type, schema_version,
+# data_json, metadata_json, recorded_at (canonical text), leaf_hash
+Row = tuple[int, str, int, str, str, int, str, str, str, bytes]
+
+COLUMNS = (
+    "position, stream_id, version, event_id, type, schema_version, "
+    "data, metadata, recorded_at, leaf_hash"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An event validated and encoded, waiting for its position."""
+
+    event_id: str
+    type: str
+    schema_version: int
+    data_json: str
+    metadata_json: str
+
+
+def build_rows(
+    stream_id: str,
+    pending: Sequence[PendingEvent],
+    first_version: int,
+    first_position: int,
+    recorded_at: str,
+) -> list[Row]:
+    """Give pending events their places and leaf hashes.
+
+    The canonical bytes are those of `canonical.canonical_event_bytes`, written out here
+    with the members shared by the whole batch encoded once.
+    """
+    stream_json = json_string(stream_id)
+    type_json: dict[str, str] = {}
+    rows: list[Row] = []
+    for offset, event in enumerate(pending):
+        position = first_position + offset
+        version = first_version + offset
+        event_type = event.type
+        if event_type not in type_json:
+            type_json[event_type] = json_string(event_type)
+        canonical = (
+            f'{{"data":{event.data_json},"event_id":"{event.event_id}",'
+            f'"metadata":{event.metadata_json},"position":{position},'
+            f'"recorded_at":"{recorded_at}","schema_version":{event.schema_version},'
+            f'"stream_id":{stream_json},"type":{type_json[event_type]},'
+            f'"version":{version}}}'
+        )
+        rows.append(
+            (
+                position,
+                stream_id,
+                version,
+                event.event_id,
+                event_type,
+                event.schema_version,
+                event.data_json,
+                event.metadata_json,
+                recorded_at,
+                sha256(LEAF_PREFIX + canonical.encode()).digest(),
+            )
+        )
+    return rows
+
+
+def expected_matches(expected: ExpectedVersion, current: int) -> bool:
+    """Whether a stream at `current` is where the appender expected it."""
+    if expected is StreamState.ANY:
+        return True
+    if expected is NO_STREAM:
+        return current == 0
+    return current == expected
+
+
+def place_of(expected: ExpectedVersion, first_stored_version: int) -> bool:
+    """Whether a re-sent batch found at `first_stored_version` is where it was sent to."""
+    if expected is StreamState.ANY:
+        return True
+    if expected is NO_STREAM:
+        return first_stored_version == 1
+    return first_stored_version == expected + 1
+
+
+class Recorder(ABC):
+    """Appends and reads rows of the events table on one database."""
+
+    unique_violation: ClassVar[type[Exception]]
+
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
+        self._local = threading.local()
+        self._connections: list[Any] = []
+        self._guard = threading.Lock()
+
+    # --- connections -------------------------------------------------------------
+
+    def _connection(self) -> Any:
+        """This thread's connection, opened on first use (and anew after a fork)."""
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.connection = self._connect()
+            local.pid = os.getpid()
+            with self._guard:
+                self._connections.append(local.connection)
+        return local.connection
+
+    def close(self) -> None:
+        """Close every connection this recorder opened in this process."""
+        with self._guard:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+        self._local = threading.local()
+
+    # --- appending ---------------------------------------------------------------
+
+    def append(
+        self, stream_id: str, pending: Sequence[PendingEvent], expected: ExpectedVersion
+    ) -> list[Row]:
+        """Store `pending` at the end of the stream, all or nothing."""
+        conn = self._connection()
+        try:
+            current, head = self._begin_serialized(conn, stream_id)
+            if not expected_matches(expected, current):
+                self._rollback(conn)
+                return self._resolve_conflict(stream_id, pending, expected, current)
+            rows = build_rows(
+                stream_id, pending, current + 1, head + 1, format_timestamp(self._clock())
+            )
+            self._insert(conn, rows)
+            self._commit(conn)
+            return rows
+        except self.unique_violation:
+            self._rollback(conn)
+            return self._resolve_conflict(stream_id, pending, expected, None)
+        except BaseException:
+            self._rollback(conn)
+            raise
+
+    def _resolve_conflict(
+        self,
+        stream_id: str,
+        pending: Sequence[PendingEvent],
+        expected: ExpectedVersion,
+        current: int | None,
+    ) -> list[Row]:
+        """A re-sent append returns what is stored; anything else is refused."""
+        found = {row[3]: row for row in self.select_by_event_ids([e.event_id for e in pending])}
+        if not found:
+            actual = self.current_version(stream_id) if current is None else current
+            raise ConcurrencyError(stream_id, expected, actual)
+        rows = [found.get(event.event_id) for event in pending]
+        first = rows[0]
+        if first is not None and first[1] == stream_id and place_of(expected, first[2]):
+            if all(
+                row is not None and row[1] == stream_id and row[2] == first[2] + offset
+                for offset, row in enumerate(rows)
+            ):
+                return rows  # type: ignore[return-value]
+        misplaced = next(e.event_id for e in pending if e.event_id in found)
+        raise DuplicateEventError(misplaced)
+
+    # --- backend specifics -------------------------------------------------------
+
+    @abstractmethod
+    def _connect(self) -> Any:
+        """Open a connection configured for this recorder."""
+
+    @abstractmethod
+    def _begin_serialized(self, conn: Any, stream_id: str) -> tuple[int, int]:
+        """Start the serialized write; return the stream's version and the log's head."""
+
+    @abstractmethod
+    def _insert(self, conn: Any, rows: list[Row]) -> None:
+        """Insert rows inside the open write."""
+
+    @abstractmethod
+    def _commit(self, conn: Any) -> None:
+        """Commit the open write."""
+
+    @abstractmethod
+    def _rollback(self, conn: Any) -> None:
+        """Abandon the open write, if any."""
+
+    @abstractmethod
+    def select_by_event_ids(self, event_ids: Sequence[str]) -> list[Row]:
+        """Stored rows with these event ids, in any order."""
+
+    @abstractmethod
+    def current_version(self, stream_id: str) -> int:
+        """The stream's last version, 0 when it has none."""
+
+    @abstractmethod
+    def read_stream(self, stream_id: str, from_version: int, limit: int | None) -> list[Row]:
+        """Rows of one stream from a version on, ascending."""
+
+    @abstractmethod
+    def read_all(self, after: int, limit: int) -> list[Row]:
+        """Rows after a position, ascending, at most `limit`."""
+
+    @abstractmethod
+    def head(self) -> int:
+        """The last position, 0 when the log is empty."""

@@ -1,0 +1,94 @@
+"""The event log on PostgreSQL: writers serialized by a transaction-scoped advisory lock.
+
+The lock is taken in its own statement, so the statement that reads the stream's version
+and the log's head runs on a snapshot taken after every earlier writer has committed.
+PostgreSQL makes a transaction visible before it releases its locks, so a reader that sees
+position p also sees every position below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+import psycopg
+from psycopg import errors
+
+from .base import COLUMNS, Recorder, Row
+
+# An arbitrary constant naming "the events table's writer" among advisory locks.
+APPEND_LOCK_KEY = 0x63616E7661737301
+
+_SELECT = (
+    "SELECT position, stream_id, version, event_id::text, type, schema_version,"
+    " data::text, metadata::text,"
+    " to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+    " leaf_hash FROM events"
+)
+_INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_STATE = (
+    "SELECT (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = %s),"
+    " (SELECT COALESCE(MAX(position), 0) FROM events)"
+)
+_READ_ALL = _SELECT + " WHERE position > %s ORDER BY position LIMIT %s"
+_READ_STREAM = (
+    _SELECT + " WHERE stream_id = %s AND version >= %s ORDER BY version LIMIT %s"
+)
+
+
+class PostgresRecorder(Recorder):
+    """Rows of the events table in a PostgreSQL database."""
+
+    unique_violation: ClassVar[type[Exception]] = errors.UniqueViolation
+
+    def __init__(self, conninfo: str, clock: Callable[[], datetime]) -> None:
+        super().__init__(clock)
+        self.conninfo = conninfo
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.conninfo, autocommit=True)
+
+    def _begin_serialized(self, conn: psycopg.Connection[Any], stream_id: str) -> tuple[int, int]:
+        conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})")
+        row = conn.execute(_STATE, (stream_id,)).fetchone()
+        assert row is not None
+        return row[0], row[1]
+
+    def _insert(self, conn: psycopg.Connection[Any], rows: list[Row]) -> None:
+        with conn.cursor() as cursor:
+            if len(rows) == 1:
+                cursor.execute(_INSERT, rows[0])
+            else:
+                cursor.executemany(_INSERT, rows)
+
+    def _commit(self, conn: psycopg.Connection[Any]) -> None:
+        conn.execute("COMMIT")
+
+    def _rollback(self, conn: psycopg.Connection[Any]) -> None:
+        if conn.closed:
+            self._local.pid = None  # reconnect on next use
+            return
+        conn.execute("ROLLBACK")
+
+    def select_by_event_ids(self, event_ids: Sequence[str]) -> list[Row]:
+        sql = _SELECT + " WHERE event_id = ANY(%s::uuid[])"
+        return self._connection().execute(sql, (list(event_ids),)).fetchall()
+
+    def current_version(self, stream_id: str) -> int:
+        sql = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = %s"
+        row = self._connection().execute(sql, (stream_id,)).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def read_stream(self, stream_id: str, from_version: int, limit: int | None) -> list[Row]:
+        params = (stream_id, from_version, limit)
+        return self._connection().execute(_READ_STREAM, params).fetchall()
+
+    def read_all(self, after: int, limit: int) -> list[Row]:
+        return self._connection().execute(_READ_ALL, (after, limit)).fetchall()
+
+    def head(self) -> int:
+        row = self._connection().execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()
+        assert row is not None
+        return int(row[0])

@@ -1,0 +1,92 @@
+"""The event log on SQLite: one file, WAL journal, writers serialized by `BEGIN IMMEDIATE`."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from .base import COLUMNS, Recorder, Row
+
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+_INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_STATE = (
+    "SELECT (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?),"
+    " (SELECT COALESCE(MAX(position), 0) FROM events)"
+)
+_READ_ALL = f"SELECT {COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?"
+_READ_STREAM = (
+    f"SELECT {COLUMNS} FROM events WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?"
+)
+
+
+class SQLiteRecorder(Recorder):
+    """Rows of the events table in an SQLite database file."""
+
+    unique_violation: ClassVar[type[Exception]] = sqlite3.IntegrityError
+
+    def __init__(
+        self,
+        path: str,
+        clock: Callable[[], datetime],
+        synchronous: str = "NORMAL",
+        busy_timeout_seconds: float = 60.0,
+    ) -> None:
+        super().__init__(clock)
+        if synchronous.upper() not in SYNCHRONOUS_MODES:
+            raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
+        self.path = path
+        self.synchronous = synchronous.upper()
+        self.busy_timeout_seconds = busy_timeout_seconds
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path,
+            timeout=self.busy_timeout_seconds,
+            isolation_level=None,
+            check_same_thread=False,
+            cached_statements=32,
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        return conn
+
+    def _begin_serialized(self, conn: sqlite3.Connection, stream_id: str) -> tuple[int, int]:
+        conn.execute("BEGIN IMMEDIATE")
+        current, head = conn.execute(_STATE, (stream_id,)).fetchone()
+        return current, head
+
+    def _insert(self, conn: sqlite3.Connection, rows: list[Row]) -> None:
+        if len(rows) == 1:
+            conn.execute(_INSERT, rows[0])
+        else:
+            conn.executemany(_INSERT, rows)
+
+    def _commit(self, conn: sqlite3.Connection) -> None:
+        conn.execute("COMMIT")
+
+    def _rollback(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+    def select_by_event_ids(self, event_ids: Sequence[str]) -> list[Row]:
+        marks = ", ".join("?" for _ in event_ids)
+        sql = f"SELECT {COLUMNS} FROM events WHERE event_id IN ({marks})"
+        return self._connection().execute(sql, list(event_ids)).fetchall()
+
+    def current_version(self, stream_id: str) -> int:
+        sql = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?"
+        return self._connection().execute(sql, (stream_id,)).fetchone()[0]
+
+    def read_stream(self, stream_id: str, from_version: int, limit: int | None) -> list[Row]:
+        params = (stream_id, from_version, -1 if limit is None else limit)
+        return self._connection().execute(_READ_STREAM, params).fetchall()
+
+    def read_all(self, after: int, limit: int) -> list[Row]:
+        return self._connection().execute(_READ_ALL, (after, limit)).fetchall()
+
+    def head(self) -> int:
+        sql = "SELECT COALESCE(MAX(position), 0) FROM events"
+        return self._connection().execute(sql).fetchone()[0]

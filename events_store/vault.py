@@ -1,0 +1,168 @@
+"""The key vault: one data key per data subject, so that erasing a person deletes one key.
+
+Personal fields are sealed with AES-256-GCM under the subject's data key before they enter
+an event, with associated data naming the event, the field and the subject, so that a
+sealed value copied into another event or field does not open. Data keys are stored
+wrapped (AES-256-GCM) under a master key kept outside the database. `forget` removes the
+key for good: the sealed values in past events stay where they are, their hashes still
+verify, and nobody can read them again.
+
+A sealed value is text: `pd1.<subject id>.<base64url(nonce || ciphertext)>`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .canonical import canonical_json
+from .errors import DecryptionError, InvalidEventError, SubjectErasedError
+
+PREFIX = "pd1"
+NONCE_BYTES = 12
+SUBJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+_INSERT_KEY = sa.text(
+    "INSERT INTO subject_keys (subject_id, wrapped_key, created_at)"
+    " VALUES (:subject_id, :wrapped_key, :created_at) ON CONFLICT (subject_id) DO NOTHING"
+)
+_SELECT_KEY = sa.text("SELECT wrapped_key, erased_at FROM subject_keys WHERE subject_id = :s")
+_FORGET = sa.text(
+    "INSERT INTO subject_keys (subject_id, wrapped_key, created_at, erased_at)"
+    " VALUES (:s, NULL, :now, :now)"
+    " ON CONFLICT (subject_id) DO UPDATE SET wrapped_key = NULL,"
+    " erased_at = COALESCE(subject_keys.erased_at, :now)"
+)
+
+
+def is_sealed(value: object) -> bool:
+    """Whether a stored value is a sealed personal field."""
+    return isinstance(value, str) and value.startswith(PREFIX + ".")
+
+
+class KeyVault:
+    """Seals and opens personal fields with per-subject keys kept in `subject_keys`."""
+
+    def __init__(self, engine: sa.Engine, master_key: bytes) -> None:
+        if len(master_key) != 32:
+            raise ValueError("the vault's master key must be 32 bytes")
+        self._engine = engine
+        self._master = AESGCM(master_key)
+
+    @staticmethod
+    def generate_master_key() -> bytes:
+        """A fresh random master key."""
+        return AESGCM.generate_key(bit_length=256)
+
+    def seal(self, subject_id: str, event_id: str, field: str, value: Any) -> str:
+        """Encrypt one personal field of an event for its subject."""
+        _check_subject(subject_id)
+        key = AESGCM(self._data_key(subject_id, create=True))
+        nonce = os.urandom(NONCE_BYTES)
+        plaintext = canonical_json(value).encode()
+        ciphertext = key.encrypt(nonce, plaintext, _associated(subject_id, event_id, field))
+        body = base64.urlsafe_b64encode(nonce + ciphertext).rstrip(b"=").decode()
+        return f"{PREFIX}.{subject_id}.{body}"
+
+    def open(self, sealed: str, event_id: str, field: str) -> Any:
+        """Decrypt a sealed field; `SubjectErasedError` once its subject is forgotten."""
+        subject_id, blob = _parse(sealed)
+        key = AESGCM(self._data_key(subject_id, create=False))
+        try:
+            plaintext = key.decrypt(
+                blob[:NONCE_BYTES], blob[NONCE_BYTES:], _associated(subject_id, event_id, field)
+            )
+        except InvalidTag:
+            raise DecryptionError(
+                f"the sealed {field} of event {event_id} does not open: it was altered or moved"
+            ) from None
+        return json.loads(plaintext)
+
+    def forget(self, subject_id: str) -> None:
+        """Delete the subject's key for good; sealing for them is refused from now on."""
+        _check_subject(subject_id)
+        with self._engine.begin() as conn:
+            conn.execute(_FORGET, {"s": subject_id, "now": _now()})
+
+    def is_forgotten(self, subject_id: str) -> bool:
+        """Whether the subject's key has been deleted."""
+        row = self._read_key(subject_id)
+        return row is not None and row.erased_at is not None
+
+    def _data_key(self, subject_id: str, *, create: bool) -> bytes:
+        row = self._read_key(subject_id)
+        if row is None and create:
+            row = self._create_key(subject_id)
+        if row is not None and row.erased_at is not None:
+            raise SubjectErasedError(subject_id)
+        if row is None or row.wrapped_key is None:
+            raise DecryptionError(f"there is no key for subject {subject_id}")
+        return self._unwrap(subject_id, bytes(row.wrapped_key))
+
+    def _read_key(self, subject_id: str) -> sa.Row[Any] | None:
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            return conn.execute(_SELECT_KEY, {"s": subject_id}).first()
+
+    def _create_key(self, subject_id: str) -> sa.Row[Any] | None:
+        """Store a new key unless another writer (or an erasure) got there first."""
+        wrapped = self._wrap(subject_id, AESGCM.generate_key(bit_length=256))
+        with self._engine.begin() as conn:
+            conn.execute(
+                _INSERT_KEY, {"subject_id": subject_id, "wrapped_key": wrapped, "created_at": _now()}
+            )
+            return conn.execute(_SELECT_KEY, {"s": subject_id}).first()
+
+    def _wrap(self, subject_id: str, data_key: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._master.encrypt(nonce, data_key, _key_label(subject_id))
+
+    def _unwrap(self, subject_id: str, wrapped: bytes) -> bytes:
+        try:
+            return self._master.decrypt(
+                wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _key_label(subject_id)
+            )
+        except InvalidTag:
+            raise DecryptionError(
+                f"the key of subject {subject_id} does not open with this master key"
+            ) from None
+
+
+def _check_subject(subject_id: object) -> None:
+    if not isinstance(subject_id, str) or not SUBJECT_ID.match(subject_id):
+        raise InvalidEventError("a subject id is 1 to 64 letters, digits, '-' or '_'")
+
+
+def _parse(sealed: object) -> tuple[str, bytes]:
+    if not is_sealed(sealed):
+        raise DecryptionError("this value is not a sealed personal field")
+    assert isinstance(sealed, str)
+    parts = sealed.split(".")
+    if len(parts) != 3 or not SUBJECT_ID.match(parts[1]):
+        raise DecryptionError("this sealed value is malformed")
+    try:
+        blob = base64.urlsafe_b64decode(parts[2] + "=" * (-len(parts[2]) % 4))
+    except ValueError:
+        raise DecryptionError("this sealed value is malformed") from None
+    if len(blob) <= NONCE_BYTES:
+        raise DecryptionError("this sealed value is malformed")
+    return parts[1], blob
+
+
+def _associated(subject_id: str, event_id: str, field: str) -> bytes:
+    return f"{PREFIX}|{subject_id}|{event_id}|{field}".encode()
+
+
+def _key_label(subject_id: str) -> bytes:
+    return f"subject-key|{subject_id}".encode()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

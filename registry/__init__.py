@@ -1,0 +1,1 @@
+"""Owners, their sites and cameras, consent, geocoding and spatial search."""

@@ -1,0 +1,31 @@
+"""The composition root: the one place where the parts of the service are wired together."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+
+from . import cli, config, errors, observability
+from .health import blp as health_blueprint
+from .home import bp as home_blueprint
+from .wiring import build_services
+
+
+def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web application: settings, logging, services, routes, errors, commands."""
+    app = Flask(__name__, instance_path=os.environ.get("CANVASS_INSTANCE_PATH"))
+    config.load(app, settings)
+    observability.init_app(app)
+    app.extensions["canvass"] = build_services(app)
+
+    api = Api(app)
+    api.register_blueprint(health_blueprint)
+    app.register_blueprint(home_blueprint)
+
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

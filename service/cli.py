@@ -1,0 +1,78 @@
+"""Operator commands: `flask --app wsgi db ...`, `events ...` and `projections ...`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from events_store.integrity import verify_log
+
+from . import database
+from .wiring import services
+
+db_cli = AppGroup("db", help="Create and upgrade the database schema.")
+events_cli = AppGroup("events", help="Inspect and check the event log.")
+projections_cli = AppGroup("projections", help="Inspect and rebuild the read models.")
+
+
+def init_app(app: Flask) -> None:
+    """Attach the command groups to the app's CLI."""
+    for group in (db_cli, events_cli, projections_cli):
+        app.cli.add_command(group)
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Bring the database schema up to REVISION (the newest by default)."""
+    database.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Database is at revision {database.current_revision(services().engine)}.")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database and the newest one this code knows."""
+    current = database.current_revision(services().engine)
+    head = database.head_revision()
+    state = "up to date" if current == head else "needs 'flask --app wsgi db upgrade'"
+    click.echo(f"Database revision: {current or 'none'}; newest: {head} ({state}).")
+
+
+@events_cli.command("verify")
+def events_verify() -> None:
+    """Recompute every leaf hash; exit 1 naming the first position that does not match."""
+    store = services().store
+    with click.progressbar(length=store.head(), label="Checking events") as bar:
+        report = verify_log(store, progress=bar.update)
+    if report.intact:
+        click.echo(f"Checked {report.checked:,} events: every stored event matches its hash.")
+        return
+    click.echo(f"Checked {report.checked:,} events before a problem.", err=True)
+    click.echo(f"Tampering found at {report.finding}.", err=True)
+    raise SystemExit(1)
+
+
+@projections_cli.command("status")
+def projections_status() -> None:
+    """Show how far each projection has read, against the head of the log."""
+    rows = services().projections.status()
+    width = max([len("projection"), *(len(row.name) for row in rows)])
+    click.echo(f"{'projection':<{width}}  {'position':>10}  {'head':>10}  {'behind':>8}")
+    for row in rows:
+        click.echo(f"{row.name:<{width}}  {row.position:>10,}  {row.head:>10,}  {row.behind:>8,}")
+
+
+@projections_cli.command("rebuild")
+@click.argument("name", required=False)
+def projections_rebuild(name: str | None) -> None:
+    """Empty projection NAME (every projection if none is named) and replay the log into it."""
+    runner = services().projections
+    if name is not None and name not in runner.names:
+        known = ", ".join(runner.names)
+        raise click.ClickException(f"there is no projection named {name!r} (known: {known})")
+    head = services().store.head()
+    for each in [name] if name else runner.names:
+        with click.progressbar(length=head, label=f"Rebuilding {each}") as bar:
+            applied = runner.rebuild(each, progress=bar.update)
+        click.echo(f"{each}: replayed {applied:,} events.")

@@ -1,0 +1,72 @@
+"""Settings: defaults, then `CANVASS_`-prefixed environment variables, then the caller's."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENV_PREFIX = "CANVASS"
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """Every setting the service reads, with the value it has when nobody sets it."""
+    instance = Path(instance_path)
+    return {
+        "DATABASE_URL": f"sqlite:///{instance / 'canvass.db'}",
+        "SECRET_KEY": None,  # read from (or created in) SECRET_KEY_FILE when unset
+        "SECRET_KEY_FILE": str(instance / "secret_key"),
+        "VAULT_MASTER_KEY_FILE": str(instance / "vault_master_key"),
+        "SQLITE_SYNCHRONOUS": "NORMAL",
+        "LOG_LEVEL": "INFO",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "API_TITLE": "Camera registry and video canvass",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+
+
+def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    """Fill `app.config` in order: defaults, environment, then `overrides`."""
+    app.config.update(defaults(app.instance_path))
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if overrides:
+        app.config.update(overrides)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = read_or_create_secret(
+            Path(app.config["SECRET_KEY_FILE"]), lambda: secrets.token_hex(32).encode()
+        ).decode()
+
+
+def read_or_create_secret(path: Path, make: Callable[[], bytes]) -> bytes:
+    """Read a secret kept in a file only the service's user can read, creating it once.
+
+    The new secret is written to a private temporary file and linked into place, so two
+    processes starting together agree on one secret and never read a half-written file.
+    """
+    if path.exists():
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(make())
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another process linked its secret first: use theirs
+    finally:
+        os.unlink(temporary)
+    return path.read_bytes()

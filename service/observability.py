@@ -1,0 +1,66 @@
+"""One logging configuration, a request id on every line, and one access line per request.
+
+Log lines name paths without query strings and never carry request bodies, so no personal
+data reaches the logs through them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, Response, g, has_request_context, request
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+
+access_log = logging.getLogger("service.access")
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the id of the request it was logged in, or '-'."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = (
+                g.get("request_id", "-") if has_request_context() else "-"
+            )
+        return True
+
+
+def configure_logging(level: str) -> None:
+    """Install the service's handler on the root logger, once per process."""
+    root = logging.getLogger()
+    if not any(isinstance(h, _ServiceHandler) for h in root.handlers):
+        handler = _ServiceHandler()
+        handler.setFormatter(logging.Formatter(_FORMAT))
+        handler.addFilter(RequestIdFilter())
+        root.addHandler(handler)
+    root.setLevel(level.upper())
+
+
+class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The stderr handler this module installs (a class of its own to find it again)."""
+
+
+def init_app(app: Flask) -> None:
+    """Give every request an id, echo it back, and log one line when it ends."""
+    configure_logging(app.config["LOG_LEVEL"])
+
+    @app.before_request
+    def assign_request_id() -> None:
+        offered = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = offered if _ACCEPTABLE_REQUEST_ID.match(offered) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response: Response) -> Response:
+        response.headers[REQUEST_ID_HEADER] = g.get("request_id", "-")
+        elapsed_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1e3
+        access_log.info(
+            "%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed_ms
+        )
+        return response

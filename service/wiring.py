@@ -1,0 +1,52 @@
+"""The parts one app instance runs on, built once in `create_app` and shared by requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from audit.projection import EventCounts
+from events_store import EventStore
+from events_store.database import create_engine
+from events_store.projections import ProjectionRunner
+from events_store.vault import KeyVault
+
+from .config import read_or_create_secret
+
+
+@dataclass(frozen=True)
+class Services:
+    """Database engine, event store, key vault and projection runner of one app."""
+
+    engine: sa.Engine
+    store: EventStore
+    vault: KeyVault
+    projections: ProjectionRunner
+
+    def close(self) -> None:
+        """Release connections (tests and CLI commands call this when done)."""
+        self.store.close()
+        self.engine.dispose()
+
+
+def build_services(app: Flask) -> Services:
+    """Wire the parts together from the app's settings; connects to nothing yet."""
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    store = EventStore.from_url(url, sqlite_synchronous=app.config["SQLITE_SYNCHRONOUS"])
+    master_key = read_or_create_secret(
+        Path(app.config["VAULT_MASTER_KEY_FILE"]), KeyVault.generate_master_key
+    )
+    vault = KeyVault(engine, master_key)
+    runner = ProjectionRunner(engine, store, [EventCounts()])
+    return Services(engine=engine, store=store, vault=vault, projections=runner)
+
+
+def services() -> Services:
+    """The current app's services."""
+    return current_app.extensions["canvass"]

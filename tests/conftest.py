@@ -1,0 +1,65 @@
+"""Fixtures shared by every suite: test data, databases on both backends, the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from events_store import EventStore
+from tests.databases import (
+    BACKENDS,
+    SQLiteTemplate,
+    fresh_postgres_schema,
+    postgres_unavailable_reason,
+)
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The read-only real data beside the repository."""
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"test data not found at {SHARED_DATA}: clone the repository beside shared/")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SQLiteTemplate:
+    return SQLiteTemplate(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_skip_reason() -> str | None:
+    return postgres_unavailable_reason()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each test that uses a database runs once on SQLite and once on PostgreSQL."""
+    if request.param == "postgres":
+        reason = request.getfixturevalue("postgres_skip_reason")
+        if reason:
+            pytest.skip(reason)
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(
+    backend: str, sqlite_template: SQLiteTemplate, tmp_path: Path
+) -> Iterator[str]:
+    """The URL of a fresh, migrated database of the backend under test."""
+    if backend == "sqlite":
+        yield sqlite_template.fresh(tmp_path)
+    else:
+        with fresh_postgres_schema() as url:
+            yield url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[EventStore]:
+    opened = EventStore.from_url(database_url)
+    yield opened
+    opened.close()

@@ -1,0 +1,75 @@
+"""Fresh, migrated databases for tests: an SQLite file, or a PostgreSQL schema of its own."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from service.database import upgrade
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+BACKENDS = ("sqlite", "postgres")
+
+
+def postgres_url() -> str:
+    """Where the PostgreSQL tests run: CANVASS_TEST_POSTGRES_URL or the local default."""
+    return os.environ.get("CANVASS_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def postgres_unavailable_reason() -> str | None:
+    """None when PostgreSQL answers; otherwise a sentence saying why its tests are skipped."""
+    url = postgres_url()
+    try:
+        with psycopg.connect(_libpq(url), connect_timeout=3):
+            return None
+    except psycopg.Error as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+        return (
+            f"PostgreSQL at {make_url(url).render_as_string(hide_password=True)} is not "
+            f"reachable ({first_line}); set CANVASS_TEST_POSTGRES_URL to run these tests"
+        )
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class SQLiteTemplate:
+    """A database file migrated once per session and copied for each test."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "template.db"
+        upgrade(f"sqlite:///{self.path}")
+
+    def fresh(self, directory: Path) -> str:
+        target = directory / f"{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(self.path, target)
+        return f"sqlite:///{target}"
+
+
+@contextmanager
+def fresh_postgres_schema() -> Iterator[str]:
+    """A migrated schema of its own, dropped afterwards, as a psycopg SQLAlchemy URL."""
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    base = postgres_url()
+    with psycopg.connect(_libpq(base), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    url = (
+        make_url(base)
+        .set(drivername="postgresql+psycopg")
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with psycopg.connect(_libpq(base), autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
