@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 LEAF_PREFIX = b"\x00"
-TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 _encoder = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
@@ -40,7 +39,15 @@ def _refuse(value: object) -> None:
 # as `_encoder.encode`, without rebuilding the encoder on every call.
 _c_encoder = (
     json.encoder.c_make_encoder(  # type: ignore[attr-defined]
-        None, _refuse, json.encoder.c_encode_basestring, None, ":", ",", True, False, False
+        None,
+        _refuse,
+        json.encoder.c_encode_basestring,  # type: ignore[attr-defined]
+        None,
+        ":",
+        ",",
+        True,
+        False,
+        False,
     )
     if json.encoder.c_make_encoder is not None  # type: ignore[attr-defined]
     else None
@@ -63,7 +70,10 @@ def format_timestamp(moment: datetime) -> str:
     """Write an aware time as the canonical UTC text with microseconds."""
     if moment.tzinfo is None:
         raise ValueError("timestamps in the log must be timezone-aware")
-    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # isoformat is several times faster than strftime; "+00:00" becomes "Z".
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_timestamp(text: str) -> datetime:

@@ -27,12 +27,9 @@ _ENSURE = sa.text(
     " VALUES (:name, 0, :now) ON CONFLICT (name) DO NOTHING"
 )
 _LOCK_SQLITE = sa.text("SELECT position FROM projection_positions WHERE name = :name")
-_LOCK_POSTGRES = sa.text(
-    "SELECT position FROM projection_positions WHERE name = :name FOR UPDATE"
-)
+_LOCK_POSTGRES = sa.text("SELECT position FROM projection_positions WHERE name = :name FOR UPDATE")
 _ADVANCE = sa.text(
-    "UPDATE projection_positions SET position = :position, updated_at = :now"
-    " WHERE name = :name"
+    "UPDATE projection_positions SET position = :position, updated_at = :now WHERE name = :name"
 )
 
 
@@ -94,7 +91,7 @@ class ProjectionRunner:
         head = self._store.head()
         with self._engine.connect().execution_options(read_only=True) as conn:
             sql = sa.text("SELECT name, position FROM projection_positions")
-            rows = dict(conn.execute(sql).tuples().all())
+            rows = {name: position for name, position in conn.execute(sql)}
         return [ProjectionStatus(name, rows.get(name, 0), head) for name in self._projections]
 
     def run_batch(self, name: str) -> int:
@@ -110,9 +107,7 @@ class ProjectionRunner:
             conn.execute(_ADVANCE, {"name": name, "position": events[-1].position, "now": _now()})
         return len(events)
 
-    def catch_up(
-        self, names: Iterable[str] | None = None, progress: Progress | None = None
-    ) -> int:
+    def catch_up(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> int:
         """Apply every event up to the head to the named projections (all by default)."""
         applied = 0
         for name in self._names_or_all(names):
@@ -129,6 +124,7 @@ class ProjectionRunner:
         The runner applies the missing events itself rather than waiting for another
         process to do so.
         """
+        self._ensure_tracking_rows()
         for name in self._names_or_all(names):
             while self._position_of(name) < position:
                 if not self.run_batch(name):
@@ -148,7 +144,7 @@ class ProjectionRunner:
     def _position_of(self, name: str) -> int:
         with self._engine.connect().execution_options(read_only=True) as conn:
             sql = sa.text("SELECT position FROM projection_positions WHERE name = :name")
-            return conn.execute(sql, {"name": name}).scalar_one()
+            return int(conn.execute(sql, {"name": name}).scalar_one())
 
     def _names_or_all(self, names: Iterable[str] | None) -> list[str]:
         chosen = list(self._projections) if names is None else list(names)

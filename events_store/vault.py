@@ -116,7 +116,8 @@ class KeyVault:
         wrapped = self._wrap(subject_id, AESGCM.generate_key(bit_length=256))
         with self._engine.begin() as conn:
             conn.execute(
-                _INSERT_KEY, {"subject_id": subject_id, "wrapped_key": wrapped, "created_at": _now()}
+                _INSERT_KEY,
+                {"subject_id": subject_id, "wrapped_key": wrapped, "created_at": _now()},
             )
             return conn.execute(_SELECT_KEY, {"s": subject_id}).first()
 

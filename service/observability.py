@@ -25,9 +25,7 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = (
-                g.get("request_id", "-") if has_request_context() else "-"
-            )
+            record.request_id = g.get("request_id", "-") if has_request_context() else "-"
         return True
 
 

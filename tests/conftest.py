@@ -47,9 +47,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(
-    backend: str, sqlite_template: SQLiteTemplate, tmp_path: Path
-) -> Iterator[str]:
+def database_url(backend: str, sqlite_template: SQLiteTemplate, tmp_path: Path) -> Iterator[str]:
     """The URL of a fresh, migrated database of the backend under test."""
     if backend == "sqlite":
         yield sqlite_template.fresh(tmp_path)
@@ -63,3 +61,24 @@ def store(database_url: str) -> Iterator[EventStore]:
     opened = EventStore.from_url(database_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The service on a fresh database of the backend under test, its secrets in tmp_path."""
+    from service import create_app
+
+    monkeypatch.setenv("CANVASS_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    yield app
+    app.extensions["canvass"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app):
+    return app.test_cli_runner()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,30 @@ def postgres_unavailable_reason() -> str | None:
             f"PostgreSQL at {make_url(url).render_as_string(hide_password=True)} is not "
             f"reachable ({first_line}); set CANVASS_TEST_POSTGRES_URL to run these tests"
         )
+
+
+def raw_connection(url: str) -> sqlite3.Connection | psycopg.Connection:
+    """A plain autocommit DB-API connection that bypasses every layer of the service."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return sqlite3.connect(parsed.database, isolation_level=None)
+    return psycopg.connect(_libpq(url), autocommit=True)
+
+
+def tamper(url: str, statement: str) -> None:
+    """Run `statement` on the events table behind the append-only triggers' back."""
+    conn = raw_connection(url)
+    try:
+        if isinstance(conn, sqlite3.Connection):
+            conn.execute("DROP TRIGGER events_refuse_update")
+            conn.execute("DROP TRIGGER events_refuse_delete")
+            conn.execute(statement)
+        else:
+            conn.execute("ALTER TABLE events DISABLE TRIGGER events_refuse_update_delete")
+            conn.execute(statement)
+            conn.execute("ALTER TABLE events ENABLE TRIGGER events_refuse_update_delete")
+    finally:
+        conn.close()
 
 
 def _libpq(url: str) -> str:

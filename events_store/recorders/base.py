@@ -8,13 +8,14 @@ append at a time, in order, with no holes.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from hashlib import sha256
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from hashlib import sha256
 from typing import Any, ClassVar
 
 from ..canonical import LEAF_PREFIX, format_timestamp, json_string
@@ -105,6 +106,17 @@ def place_of(expected: ExpectedVersion, first_stored_version: int) -> bool:
     return first_stored_version == expected + 1
 
 
+def stored_in_place(rows: Sequence[Row | None], stream_id: str, expected: ExpectedVersion) -> bool:
+    """Whether a re-sent batch is stored whole, in order, where it was sent to."""
+    first = rows[0]
+    if first is None or first[1] != stream_id or not place_of(expected, first[2]):
+        return False
+    return all(
+        row is not None and row[1] == stream_id and row[2] == first[2] + offset
+        for offset, row in enumerate(rows)
+    )
+
+
 class Recorder(ABC):
     """Appends and reads rows of the events table on one database."""
 
@@ -133,10 +145,8 @@ class Recorder(ABC):
         with self._guard:
             connections, self._connections = self._connections, []
         for connection in connections:
-            try:
+            with contextlib.suppress(Exception):
                 connection.close()
-            except Exception:  # noqa: BLE001 - closing is best effort
-                pass
         self._local = threading.local()
 
     # --- appending ---------------------------------------------------------------
@@ -147,22 +157,25 @@ class Recorder(ABC):
         """Store `pending` at the end of the stream, all or nothing."""
         conn = self._connection()
         try:
-            current, head = self._begin_serialized(conn, stream_id)
-            if not expected_matches(expected, current):
-                self._rollback(conn)
-                return self._resolve_conflict(stream_id, pending, expected, current)
-            rows = build_rows(
-                stream_id, pending, current + 1, head + 1, format_timestamp(self._clock())
-            )
-            self._insert(conn, rows)
-            self._commit(conn)
-            return rows
+            try:
+                current, head = self._begin_serialized(conn, stream_id)
+                if not expected_matches(expected, current):
+                    self._rollback(conn)
+                    conflict: int | None = current
+                else:
+                    recorded_at = format_timestamp(self._clock())
+                    rows = build_rows(stream_id, pending, current + 1, head + 1, recorded_at)
+                    self._write(conn, rows)
+                    return rows
+            finally:
+                self._end_serialized()
         except self.unique_violation:
             self._rollback(conn)
-            return self._resolve_conflict(stream_id, pending, expected, None)
+            conflict = None
         except BaseException:
             self._rollback(conn)
             raise
+        return self._resolve_conflict(stream_id, pending, expected, conflict)
 
     def _resolve_conflict(
         self,
@@ -177,13 +190,8 @@ class Recorder(ABC):
             actual = self.current_version(stream_id) if current is None else current
             raise ConcurrencyError(stream_id, expected, actual)
         rows = [found.get(event.event_id) for event in pending]
-        first = rows[0]
-        if first is not None and first[1] == stream_id and place_of(expected, first[2]):
-            if all(
-                row is not None and row[1] == stream_id and row[2] == first[2] + offset
-                for offset, row in enumerate(rows)
-            ):
-                return rows  # type: ignore[return-value]
+        if stored_in_place(rows, stream_id, expected):
+            return rows  # type: ignore[return-value]
         misplaced = next(e.event_id for e in pending if e.event_id in found)
         raise DuplicateEventError(misplaced)
 
@@ -193,9 +201,17 @@ class Recorder(ABC):
     def _connect(self) -> Any:
         """Open a connection configured for this recorder."""
 
+    def _end_serialized(self) -> None:  # noqa: B027 - most backends take nothing extra
+        """Release whatever `_begin_serialized` took beyond the database's own lock."""
+
     @abstractmethod
     def _begin_serialized(self, conn: Any, stream_id: str) -> tuple[int, int]:
         """Start the serialized write; return the stream's version and the log's head."""
+
+    def _write(self, conn: Any, rows: list[Row]) -> None:
+        """Insert the rows and commit the open write."""
+        self._insert(conn, rows)
+        self._commit(conn)
 
     @abstractmethod
     def _insert(self, conn: Any, rows: list[Row]) -> None:

@@ -1,7 +1,7 @@
 """The event log on PostgreSQL: writers serialized by a transaction-scoped advisory lock.
 
-The lock is taken in its own statement, so the statement that reads the stream's version
-and the log's head runs on a snapshot taken after every earlier writer has committed.
+The lock is taken in a statement of its own, so the statement that reads the stream's
+version and the log's head runs on a snapshot taken after every earlier writer committed.
 PostgreSQL makes a transaction visible before it releases its locks, so a reader that sees
 position p also sees every position below it.
 """
@@ -26,15 +26,14 @@ _SELECT = (
     " to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
     " leaf_hash FROM events"
 )
+_BEGIN_AND_LOCK = f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
 _INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 _STATE = (
     "SELECT (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = %s),"
     " (SELECT COALESCE(MAX(position), 0) FROM events)"
 )
 _READ_ALL = _SELECT + " WHERE position > %s ORDER BY position LIMIT %s"
-_READ_STREAM = (
-    _SELECT + " WHERE stream_id = %s AND version >= %s ORDER BY version LIMIT %s"
-)
+_READ_STREAM = _SELECT + " WHERE stream_id = %s AND version >= %s ORDER BY version LIMIT %s"
 
 
 class PostgresRecorder(Recorder):
@@ -50,17 +49,23 @@ class PostgresRecorder(Recorder):
         return psycopg.connect(self.conninfo, autocommit=True)
 
     def _begin_serialized(self, conn: psycopg.Connection[Any], stream_id: str) -> tuple[int, int]:
-        conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})")
+        conn.execute(_BEGIN_AND_LOCK)
         row = conn.execute(_STATE, (stream_id,)).fetchone()
         assert row is not None
         return row[0], row[1]
 
+    def _write(self, conn: psycopg.Connection[Any], rows: list[Row]) -> None:
+        if len(rows) > 1:
+            super()._write(conn, rows)
+            return
+        # A single event and the commit travel in one message: if the insert fails, the
+        # server skips the COMMIT and the transaction stays open for our ROLLBACK.
+        with psycopg.ClientCursor(conn) as cursor:
+            cursor.execute(_INSERT + "; COMMIT", rows[0])
+
     def _insert(self, conn: psycopg.Connection[Any], rows: list[Row]) -> None:
         with conn.cursor() as cursor:
-            if len(rows) == 1:
-                cursor.execute(_INSERT, rows[0])
-            else:
-                cursor.executemany(_INSERT, rows)
+            cursor.executemany(_INSERT, rows)
 
     def _commit(self, conn: psycopg.Connection[Any]) -> None:
         conn.execute("COMMIT")
@@ -73,7 +78,8 @@ class PostgresRecorder(Recorder):
 
     def select_by_event_ids(self, event_ids: Sequence[str]) -> list[Row]:
         sql = _SELECT + " WHERE event_id = ANY(%s::uuid[])"
-        return self._connection().execute(sql, (list(event_ids),)).fetchall()
+        rows: list[Row] = self._connection().execute(sql, (list(event_ids),)).fetchall()
+        return rows
 
     def current_version(self, stream_id: str) -> int:
         sql = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = %s"
@@ -83,10 +89,12 @@ class PostgresRecorder(Recorder):
 
     def read_stream(self, stream_id: str, from_version: int, limit: int | None) -> list[Row]:
         params = (stream_id, from_version, limit)
-        return self._connection().execute(_READ_STREAM, params).fetchall()
+        rows: list[Row] = self._connection().execute(_READ_STREAM, params).fetchall()
+        return rows
 
     def read_all(self, after: int, limit: int) -> list[Row]:
-        return self._connection().execute(_READ_ALL, (after, limit)).fetchall()
+        rows: list[Row] = self._connection().execute(_READ_ALL, (after, limit)).fetchall()
+        return rows
 
     def head(self) -> int:
         row = self._connection().execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()

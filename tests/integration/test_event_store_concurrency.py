@@ -100,16 +100,16 @@ def test_a_reader_following_eight_writing_processes_sees_every_position_once_in_
 
 
 def die_while_appending(url: str) -> None:
-    """A writer process that is killed after inserting its rows, before it commits."""
+    """A writer process killed when its rows are inserted and its commit is about to go."""
     store = EventStore.from_url(url)
-    recorder = store._recorder
-    insert = recorder._insert
 
-    def insert_then_die(conn, rows):
-        insert(conn, rows)
+    def die_instead_of_committing(conn):
+        sql = "SELECT count(*) FROM events WHERE stream_id = 'victim'"
+        inserted = conn.execute(sql).fetchone()[0]  # also flushes a PostgreSQL pipeline
+        assert inserted == 10, "the rows should be in the open transaction"
         os.kill(os.getpid(), signal.SIGKILL)
 
-    recorder._insert = insert_then_die
+    store._recorder._commit = die_instead_of_committing
     store.append("victim", [event(n) for n in range(10)], NO_STREAM)
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints JSON and measures our figures beside a reference in the same run."""
