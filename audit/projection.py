@@ -32,10 +32,15 @@ class EventCounts:
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
         """Add a batch to the running counts with one upsert per month and type."""
-        counts = Counter((event.recorded_at.strftime("%Y-%m"), event.type) for event in events)
+        counts = Counter(
+            (event.recorded_at.year, event.recorded_at.month, event.type) for event in events
+        )
         conn.execute(
             _ADD,
-            [{"month": month, "type": kind, "count": n} for (month, kind), n in counts.items()],
+            [
+                {"month": f"{year:04d}-{month:02d}", "type": kind, "count": n}
+                for (year, month, kind), n in counts.items()
+            ],
         )
 
     def clear(self, conn: sa.Connection) -> None:

@@ -211,11 +211,11 @@ def _encode(event: NewEvent) -> PendingEvent:
     if type(schema_version) is not int or schema_version < 1:
         raise InvalidEventError("schema_version must be a whole number from 1 up")
     return PendingEvent(
-        event_id=_canonical_event_id(event.event_id),
-        type=event.type,
-        schema_version=schema_version,
-        data_json=_payload_json(event.data, "data", event.type),
-        metadata_json=_payload_json(event.metadata, "metadata", event.type),
+        _canonical_event_id(event.event_id),
+        event.type,
+        schema_version,
+        _payload_json(event.data, "data", event.type),
+        _payload_json(event.metadata, "metadata", event.type),
     )
 
 

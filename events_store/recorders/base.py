@@ -13,10 +13,9 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha256
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from ..canonical import LEAF_PREFIX, format_timestamp, json_string
 from ..errors import ConcurrencyError, DuplicateEventError
@@ -32,8 +31,7 @@ COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class PendingEvent:
+class PendingEvent(NamedTuple):
     """An event validated and encoded, waiting for its position."""
 
     event_id: str

@@ -28,6 +28,7 @@ _SELECT = (
 )
 _BEGIN_AND_LOCK = f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
 _INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_COPY = f"COPY events ({COLUMNS}) FROM STDIN"
 _STATE = (
     "SELECT (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = %s),"
     " (SELECT COALESCE(MAX(position), 0) FROM events)"
@@ -64,8 +65,9 @@ class PostgresRecorder(Recorder):
             cursor.execute(_INSERT + "; COMMIT", rows[0])
 
     def _insert(self, conn: psycopg.Connection[Any], rows: list[Row]) -> None:
-        with conn.cursor() as cursor:
-            cursor.executemany(_INSERT, rows)
+        with conn.cursor() as cursor, cursor.copy(_COPY) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _commit(self, conn: psycopg.Connection[Any]) -> None:
         conn.execute("COMMIT")
