@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -28,6 +29,14 @@ def upgrade(url: str, revision: str = "head") -> None:
 def head_revision() -> str | None:
     """The newest revision this code knows."""
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def is_known_revision(revision: str) -> bool:
+    """Whether this code has a migration with that revision id."""
+    try:
+        return ScriptDirectory(str(MIGRATIONS)).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def current_revision(engine: sa.Engine) -> str | None:

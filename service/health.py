@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from .database import current_revision, head_revision
+from .database import current_revision, head_revision, is_known_revision
 from .wiring import services
 
 blp = Blueprint("health", __name__, description="Liveness and readiness of the service")
@@ -47,6 +47,8 @@ def readyz() -> Any:
         report["database"] = f"unreachable ({type(error.orig or error).__name__})"
     if report["revision"] == expected:
         report["migrations"] = "current"
+    elif report["revision"] is not None and not is_known_revision(report["revision"]):
+        report["migrations"] = "ahead: a newer release of the service migrated this database"
     else:
         report["migrations"] = "behind: run 'flask --app wsgi db upgrade'"
     ready = report["database"] == "ok" and report["migrations"] == "current"

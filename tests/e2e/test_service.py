@@ -37,6 +37,16 @@ def test_readyz_says_what_to_run_when_migrations_are_missing(tmp_path, monkeypat
     app.extensions["canvass"].close()
 
 
+def test_readyz_says_when_a_newer_release_migrated_the_database(app, client):
+    import sqlalchemy as sa
+
+    with app.extensions["canvass"].engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    body = client.get("/readyz").get_json()
+    assert body["status"] == "not_ready"
+    assert body["migrations"].startswith("ahead")
+
+
 def test_readyz_reports_an_unreachable_database_without_leaking_its_address(tmp_path, monkeypatch):
     monkeypatch.setenv("CANVASS_INSTANCE_PATH", str(tmp_path))
     url = "postgresql+psycopg://canvass:secret-password@127.0.0.1:9/nowhere?connect_timeout=2"
