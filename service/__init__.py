@@ -9,16 +9,19 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from . import cli, config, errors, observability
+from . import cli, configuration, errors, observability
 from .health import blp as health_blueprint
 from .home import bp as home_blueprint
 from .wiring import build_services
 
 
-def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
-    """Build the web application: settings, logging, services, routes, errors, commands."""
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web application: settings, logging, services, routes, errors, commands.
+
+    `config` overrides the defaults and the `CANVASS_` environment variables.
+    """
     app = Flask(__name__, instance_path=os.environ.get("CANVASS_INSTANCE_PATH"))
-    config.load(app, settings)
+    configuration.load(app, config)
     observability.init_app(app)
     app.extensions["canvass"] = build_services(app)
 

@@ -14,7 +14,7 @@ from events_store.database import create_engine
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
 
-from .config import read_or_create_secret
+from .configuration import read_or_create_secret
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import sqlite3
 import psycopg
 import pytest
 
-from events_store import NO_STREAM, NewEvent
-from tests.databases import raw_connection
+from events_store import NO_STREAM, EventStore, NewEvent
+from tests.databases import fresh_postgres_schema, raw_connection
 
 STATEMENTS = {
     "update": 'UPDATE events SET data = \'{"label":"rewritten"}\' WHERE position = 1',
@@ -28,10 +28,13 @@ def test_update_and_delete_through_a_raw_connection_are_refused(database_url, st
     assert store.read_all() == [stored]
 
 
-def test_truncate_is_refused_on_postgres(database_url, store, backend):
-    if backend != "postgres":
-        pytest.skip("SQLite has no TRUNCATE; its DELETE trigger covers 'DELETE FROM events'")
-    store.append("s", [NewEvent("T", {})], NO_STREAM)
-    with raw_connection(database_url) as conn, pytest.raises(psycopg.Error, match="append-only"):
-        conn.execute("TRUNCATE events")
-    assert store.head() == 1
+def test_truncate_is_refused_on_postgres(postgres_skip_reason):
+    if postgres_skip_reason:
+        pytest.skip(postgres_skip_reason)
+    with fresh_postgres_schema() as url:
+        store = EventStore.from_url(url)
+        store.append("s", [NewEvent("T", {})], NO_STREAM)
+        with raw_connection(url) as conn, pytest.raises(psycopg.Error, match="append-only"):
+            conn.execute("TRUNCATE events")
+        assert store.head() == 1
+        store.close()
