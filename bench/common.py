@@ -6,13 +6,14 @@ import os
 import platform
 import sqlite3
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import make_url
+
+from tests import databases
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -76,21 +77,6 @@ def postgres_version(url: str) -> str | None:
         return None
 
 
-@contextmanager
-def postgres_schema(prefix: str) -> Iterator[tuple[str, str]]:
-    """A schema of its own, dropped afterwards: yields (schema name, SQLAlchemy URL)."""
-    base = postgres_base_url()
-    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(libpq(base), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    url = (
-        make_url(base)
-        .set(drivername="postgresql+psycopg")
-        .update_query_dict({"options": f"-csearch_path={schema}"})
-        .render_as_string(hide_password=False)
-    )
-    try:
-        yield schema, url
-    finally:
-        with psycopg.connect(libpq(base), autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+def postgres_schema(prefix: str) -> AbstractContextManager[tuple[str, str]]:
+    """A schema of its own on the benchmark server, dropped afterwards: (name, URL)."""
+    return databases.postgres_schema(prefix, postgres_base_url(), migrate=False)

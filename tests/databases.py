@@ -82,8 +82,17 @@ class SQLiteTemplate:
 @contextmanager
 def fresh_postgres_schema() -> Iterator[str]:
     """A migrated schema of its own, dropped afterwards, as a psycopg SQLAlchemy URL."""
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    base = postgres_url()
+    with postgres_schema("test", postgres_url(), migrate=True) as (_, url):
+        yield url
+
+
+@contextmanager
+def postgres_schema(prefix: str, base: str, *, migrate: bool) -> Iterator[tuple[str, str]]:
+    """A new schema on the server at `base`, dropped afterwards: yields (name, URL).
+
+    The URL sets the search path, so everything run through it lands in the schema.
+    """
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(_libpq(base), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     url = (
@@ -93,8 +102,9 @@ def fresh_postgres_schema() -> Iterator[str]:
         .render_as_string(hide_password=False)
     )
     try:
-        upgrade(url)
-        yield url
+        if migrate:
+            upgrade(url)
+        yield schema, url
     finally:
         with psycopg.connect(_libpq(base), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
