@@ -183,18 +183,3 @@ class StoredRow:
     metadata_json: str
     recorded_at: str
     leaf_hash: bytes
-
-    def as_parameters(self) -> tuple[Any, ...]:
-        """The row as insert parameters, in table column order."""
-        return (
-            self.position,
-            self.stream_id,
-            self.version,
-            self.event_id,
-            self.type,
-            self.schema_version,
-            self.data_json,
-            self.metadata_json,
-            self.recorded_at,
-            self.leaf_hash,
-        )
