@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 def create_engine(url: str, **options: Any) -> sa.Engine:
@@ -21,8 +22,13 @@ def create_engine(url: str, **options: Any) -> sa.Engine:
     PostgreSQL needs nothing special.
     """
     parsed = make_url(url)
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        # Survive a database restart, and never wait forever for a server that is down.
+        options.setdefault("pool_pre_ping", True)
+        if "connect_timeout" not in parsed.query:
+            options.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     engine = sa.create_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
         _serialize_sqlite_writes(engine)

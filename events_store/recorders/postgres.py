@@ -47,7 +47,8 @@ class PostgresRecorder(Recorder):
         self.conninfo = conninfo
 
     def _connect(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(self.conninfo, autocommit=True)
+        timeout = {} if "connect_timeout" in self.conninfo else {"connect_timeout": 10}
+        return psycopg.connect(self.conninfo, autocommit=True, **timeout)
 
     def _begin_serialized(self, conn: psycopg.Connection[Any], stream_id: str) -> tuple[int, int]:
         conn.execute(_BEGIN_AND_LOCK)
