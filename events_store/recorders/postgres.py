@@ -47,8 +47,10 @@ class PostgresRecorder(Recorder):
         self.conninfo = conninfo
 
     def _connect(self) -> psycopg.Connection[Any]:
-        timeout = {} if "connect_timeout" in self.conninfo else {"connect_timeout": 10}
-        return psycopg.connect(self.conninfo, autocommit=True, **timeout)
+        conninfo = self.conninfo
+        if "connect_timeout" not in conninfo:
+            conninfo = psycopg.conninfo.make_conninfo(conninfo, connect_timeout=10)
+        return psycopg.connect(conninfo, autocommit=True)
 
     def _begin_serialized(self, conn: psycopg.Connection[Any], stream_id: str) -> tuple[int, int]:
         conn.execute(_BEGIN_AND_LOCK)
