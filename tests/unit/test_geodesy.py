@@ -10,6 +10,7 @@ import pytest
 
 from registry.geodesy import Circle, Point, Polygon, bearing_degrees, distance_m
 
+
 def karney_cases(shared_data: Path):
     for line in (shared_data / "GeodTest-100.dat").read_text().splitlines():
         lat1, lon1, azi1, lat2, lon2, _azi2, s12, *_ = (float(v) for v in line.split())
