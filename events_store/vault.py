@@ -16,6 +16,8 @@ import base64
 import json
 import os
 import re
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +29,7 @@ from .canonical import canonical_json
 from .errors import DecryptionError, InvalidEventError, SubjectErasedError
 
 PREFIX = "pd1"
+_CACHE_LIMIT = 10_000
 NONCE_BYTES = 12
 SUBJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -51,11 +54,17 @@ def is_sealed(value: object) -> bool:
 class KeyVault:
     """Seals and opens personal fields with per-subject keys kept in `subject_keys`."""
 
-    def __init__(self, engine: sa.Engine, master_key: bytes) -> None:
+    def __init__(self, engine: sa.Engine, master_key: bytes, cache_seconds: float = 5.0) -> None:
+        """`cache_seconds`: how long an opened data key is kept in memory. Forgetting a
+        subject evicts it at once in this process; other processes may use a cached key
+        for at most this long afterwards. 0 turns the cache off."""
         if len(master_key) != 32:
             raise ValueError("the vault's master key must be 32 bytes")
         self._engine = engine
         self._master = AESGCM(master_key)
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, AESGCM]] = {}
+        self._cache_guard = threading.Lock()
 
     @staticmethod
     def generate_master_key() -> bytes:
@@ -65,7 +74,7 @@ class KeyVault:
     def seal(self, subject_id: str, event_id: str, field: str, value: Any) -> str:
         """Encrypt one personal field of an event for its subject."""
         _check_subject(subject_id)
-        key = AESGCM(self._data_key(subject_id, create=True))
+        key = self._cipher(subject_id, create=True)
         nonce = os.urandom(NONCE_BYTES)
         plaintext = canonical_json(value).encode()
         ciphertext = key.encrypt(nonce, plaintext, _associated(subject_id, event_id, field))
@@ -75,7 +84,7 @@ class KeyVault:
     def open(self, sealed: str, event_id: str, field: str) -> Any:
         """Decrypt a sealed field; `SubjectErasedError` once its subject is forgotten."""
         subject_id, blob = _parse(sealed)
-        key = AESGCM(self._data_key(subject_id, create=False))
+        key = self._cipher(subject_id, create=False)
         try:
             plaintext = key.decrypt(
                 blob[:NONCE_BYTES], blob[NONCE_BYTES:], _associated(subject_id, event_id, field)
@@ -89,6 +98,8 @@ class KeyVault:
     def forget(self, subject_id: str) -> None:
         """Delete the subject's key for good; sealing for them is refused from now on."""
         _check_subject(subject_id)
+        with self._cache_guard:
+            self._cache.pop(subject_id, None)
         with self._engine.begin() as conn:
             conn.execute(_FORGET, {"s": subject_id, "now": _now()})
 
@@ -96,6 +107,20 @@ class KeyVault:
         """Whether the subject's key has been deleted."""
         row = self._read_key(subject_id)
         return row is not None and row.erased_at is not None
+
+    def _cipher(self, subject_id: str, *, create: bool) -> AESGCM:
+        """The subject's data key, from the cache while it is fresh."""
+        now = time.monotonic()
+        cached = self._cache.get(subject_id)
+        if cached is not None and now - cached[0] < self._cache_seconds:
+            return cached[1]
+        cipher = AESGCM(self._data_key(subject_id, create=create))
+        if self._cache_seconds > 0:
+            with self._cache_guard:
+                if len(self._cache) >= _CACHE_LIMIT:
+                    self._cache.clear()
+                self._cache[subject_id] = (now, cipher)
+        return cipher
 
     def _data_key(self, subject_id: str, *, create: bool) -> bytes:
         row = self._read_key(subject_id)

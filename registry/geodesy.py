@@ -149,3 +149,11 @@ def _on_segment(y: float, x: float, y1: float, x1: float, y2: float, x2: float) 
     if abs(cross) > 1e-12:
         return False
     return min(x1, x2) <= x <= max(x1, x2) and min(y1, y2) <= y <= max(y1, y2)
+
+
+def polygon_from_geojson(geometry: object) -> Polygon:
+    """A Polygon from a GeoJSON Polygon geometry (or its outer ring), in lon/lat order."""
+    ring = geometry.get("coordinates", [None])[0] if isinstance(geometry, dict) else geometry
+    if not isinstance(ring, list) or len(ring) < 4:
+        raise ValueError("a GeoJSON polygon needs a closed ring of at least four positions")
+    return Polygon([Point(float(lat), float(lon)) for lon, lat, *_ in ring[:-1]])

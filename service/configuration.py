@@ -28,6 +28,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "VAULT_MASTER_KEY_FILE": str(instance / "vault_master_key"),
         "SQLITE_SYNCHRONOUS": "NORMAL",
         "LOG_LEVEL": "INFO",
+        "SERVICE_AREA": None,  # a GeoJSON Polygon; sites outside it are refused
+        "MAX_SITES_PER_OWNER": 50,
+        "MAX_CAMERAS_PER_SITE": 64,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 1024 * 1024,

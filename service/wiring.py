@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -13,18 +15,23 @@ from events_store import EventStore
 from events_store.database import create_engine
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
+from registry.decider import RegistryPolicy
+from registry.geodesy import polygon_from_geojson
+from registry.handlers import RegistryService
+from registry.projection import RegistryProjection
 
 from .configuration import read_or_create_secret
 
 
 @dataclass(frozen=True)
 class Services:
-    """Database engine, event store, key vault and projection runner of one app."""
+    """Database engine, event store, key vault, projections and domain services of one app."""
 
     engine: sa.Engine
     store: EventStore
     vault: KeyVault
     projections: ProjectionRunner
+    registry: RegistryService
 
     def close(self) -> None:
         """Release connections (tests and CLI commands call this when done)."""
@@ -43,8 +50,20 @@ def build_services(app: Flask) -> Services:
         Path(app.config["VAULT_MASTER_KEY_FILE"]), KeyVault.generate_master_key
     )
     vault = KeyVault(engine, master_key)
-    runner = ProjectionRunner(engine, store, [EventCounts()])
-    return Services(engine=engine, store=store, vault=vault, projections=runner)
+    projections = [EventCounts(), RegistryProjection(vault, engine.dialect.name)]
+    runner = ProjectionRunner(engine, store, projections)
+    registry = RegistryService(store, vault, engine, runner, registry_policy(app.config))
+    return Services(engine, store, vault, runner, registry)
+
+
+def registry_policy(config: Mapping[str, Any]) -> RegistryPolicy:
+    """The registry's limits from the settings; the service area is a GeoJSON polygon."""
+    area = config.get("SERVICE_AREA")
+    return RegistryPolicy(
+        max_sites_per_owner=int(config["MAX_SITES_PER_OWNER"]),
+        max_cameras_per_site=int(config["MAX_CAMERAS_PER_SITE"]),
+        service_area=polygon_from_geojson(area) if area else None,
+    )
 
 
 def services() -> Services:

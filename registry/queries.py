@@ -1,0 +1,116 @@
+"""Read-side questions over the registry's projection: above all, which cameras are near."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from .geodesy import Circle, Point, Polygon
+from .projection import cameras, sites
+from .spatial import box_parameters, spatial_index_for
+
+SEARCHABLE = ("active",)
+
+_HIT_COLUMNS = (
+    "s.site_id, s.status, s.latitude, s.longitude, s.categories, s.contact_for_requests,"
+    " s.share_exact_location, c.camera_id, c.label, c.bearing_degrees,"
+    " c.field_of_view_degrees, c.range_metres, c.placement, c.recording, c.retention_days"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CameraHit:
+    """A registered camera found by a spatial search, with its site's position.
+
+    The position is personal data: it is for computing distances and views, never for
+    showing to anyone but the owner.
+    """
+
+    site_id: str
+    site_status: str
+    latitude: float
+    longitude: float
+    categories: tuple[str, ...]
+    contact_for_requests: bool
+    share_exact_location: bool
+    camera_id: str
+    label: str
+    bearing_degrees: float
+    field_of_view_degrees: float
+    range_metres: float
+    placement: str
+    recording: str
+    retention_days: int
+
+    @property
+    def position(self) -> Point:
+        """Where the camera's site is."""
+        return Point(self.latitude, self.longitude)
+
+
+def cameras_within(
+    conn: sa.Connection, center: Point, radius_m: float, statuses: Sequence[str] = SEARCHABLE
+) -> list[CameraHit]:
+    """Cameras of sites within `radius_m` metres (geodesic) of `center`."""
+    return _search(conn, Circle(center, radius_m), statuses)
+
+
+def cameras_within_polygon(
+    conn: sa.Connection, polygon: Polygon, statuses: Sequence[str] = SEARCHABLE
+) -> list[CameraHit]:
+    """Cameras of sites inside `polygon`."""
+    return _search(conn, polygon, statuses)
+
+
+def _search(
+    conn: sa.Connection, shape: Circle | Polygon, statuses: Sequence[str]
+) -> list[CameraHit]:
+    """Sites in the shape's box from the index, then exactly inside the shape."""
+    from_clause, in_box = spatial_index_for(conn.dialect.name).sites_in_box()
+    sql = sa.text(
+        f"SELECT {_HIT_COLUMNS} FROM {from_clause}"
+        " JOIN registry_cameras c ON c.site_id = s.site_id"
+        f" WHERE {in_box} AND s.status IN :statuses"
+    ).bindparams(sa.bindparam("statuses", expanding=True))
+    rows = conn.execute(sql, box_parameters(shape.box) | {"statuses": list(statuses)})
+    inside: dict[str, bool] = {}
+    hits = []
+    for row in rows:
+        site_id = row[0]
+        if site_id not in inside:
+            inside[site_id] = shape.contains(row[2], row[3])
+        if inside[site_id]:
+            hits.append(_hit(row))
+    return hits
+
+
+def _hit(row: Any) -> CameraHit:
+    return CameraHit(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), *row[5:])
+
+
+def sites_of_owner(conn: sa.Connection, owner_id: str) -> list[dict[str, Any]]:
+    """An owner's sites that have not left the registry, newest first."""
+    query = (
+        sa.select(sites)
+        .where(sites.c.owner_id == owner_id, sites.c.status != "unregistered")
+        .order_by(sites.c.registered_at.desc())
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def count_sites_of_owner(conn: sa.Connection, owner_id: str) -> int:
+    """How many sites count against the owner's limit."""
+    query = sa.select(sa.func.count()).where(
+        sites.c.owner_id == owner_id, sites.c.status != "unregistered"
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def cameras_of_site(conn: sa.Connection, site_id: str) -> list[dict[str, Any]]:
+    """A site's cameras, by label."""
+    query = sa.select(cameras).where(cameras.c.site_id == site_id).order_by(cameras.c.label)
+    return [dict(row._mapping) for row in conn.execute(query)]
