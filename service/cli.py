@@ -1,12 +1,16 @@
-"""Operator commands: `flask --app wsgi db ...`, `events ...` and `projections ...`."""
+"""Operator commands: `flask --app wsgi db ...`, `events ...`, `projections ...`, `registry ...`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from events_store.integrity import verify_log
+from registry.commands import CameraSpec
+from registry.importing import FORMATS, import_sites, read_file
 
 from . import database
 from .wiring import services
@@ -18,7 +22,7 @@ projections_cli = AppGroup("projections", help="Inspect and rebuild the read mod
 
 def init_app(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
-    for group in (db_cli, events_cli, projections_cli):
+    for group in (db_cli, events_cli, projections_cli, registry_cli):
         app.cli.add_command(group)
 
 
@@ -76,3 +80,31 @@ def projections_rebuild(name: str | None) -> None:
         with click.progressbar(length=head, label=f"Rebuilding {each}") as bar:
             applied = runner.rebuild(each, progress=bar.update)
         click.echo(f"{each}: replayed {applied:,} events.")
+
+
+registry_cli = AppGroup("registry", help="Manage the camera registry.")
+
+
+@registry_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "file_format", type=click.Choice(sorted(FORMATS)), required=True)
+@click.option(
+    "--retention-days",
+    type=click.IntRange(1, 365),
+    default=30,
+    show_default=True,
+    help="How long the imported cameras' recorders are assumed to keep footage.",
+)
+def registry_import(file: Path, file_format: str, retention_days: int) -> None:  # fmt: skip
+    """Register every site in FILE (one camera each); running it again adds nothing."""
+    rows = read_file(file, file_format)
+    # The sources say nothing of direction: assume an all-round view of modest range.
+    camera = CameraSpec("Camera", 0, 360, 30, "outdoor", "continuous", retention_days)
+    with click.progressbar(length=len(rows), label=f"Importing {file.name}") as bar:
+        report = import_sites(services().registry, rows, camera, progress=bar.update)
+    click.echo(
+        f"Added {report.added:,} sites; {report.already_present:,} were already registered; "
+        f"{len(report.rejected):,} rows rejected."
+    )
+    for rejected in report.rejected:
+        click.echo(f"  line {rejected.line}: {rejected.reason}")
