@@ -77,19 +77,17 @@ def _search(
         f" WHERE {in_box} AND s.status IN :statuses"
     ).bindparams(sa.bindparam("statuses", expanding=True))
     rows = conn.execute(sql, box_parameters(shape.box) | {"statuses": list(statuses)})
-    inside: dict[str, bool] = {}
+    # A site's rows come together: decide each site once, and decode its consent once.
+    inside: dict[str, tuple[str, ...] | None] = {}
     hits = []
     for row in rows:
         site_id = row[0]
         if site_id not in inside:
-            inside[site_id] = shape.contains(row[2], row[3])
-        if inside[site_id]:
-            hits.append(_hit(row))
+            inside[site_id] = tuple(json.loads(row[4])) if shape.contains(row[2], row[3]) else None
+        categories = inside[site_id]
+        if categories is not None:
+            hits.append(CameraHit(row[0], row[1], row[2], row[3], categories, *row[5:]))
     return hits
-
-
-def _hit(row: Any) -> CameraHit:
-    return CameraHit(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), *row[5:])
 
 
 def sites_of_owner(conn: sa.Connection, owner_id: str) -> list[dict[str, Any]]:
