@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app wsgi db ...`, `events ...`, `projections ...`, `registry ...`."""
+"""Operator commands: `flask --app wsgi db|events|projections|registry|geocoder ...`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from events_store.integrity import verify_log
 from registry.commands import CameraSpec
+from registry.geocoding import load_gazetteer, read_openaddresses
 from registry.importing import FORMATS, import_sites, read_file
 
 from . import database
@@ -22,7 +23,7 @@ projections_cli = AppGroup("projections", help="Inspect and rebuild the read mod
 
 def init_app(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
-    for group in (db_cli, events_cli, projections_cli, registry_cli):
+    for group in (db_cli, events_cli, projections_cli, registry_cli, geocoder_cli):
         app.cli.add_command(group)
 
 
@@ -108,3 +109,23 @@ def registry_import(file: Path, file_format: str, retention_days: int) -> None: 
     )
     for rejected in report.rejected:
         click.echo(f"  line {rejected.line}: {rejected.reason}")
+
+
+geocoder_cli = AppGroup("geocoder", help="Manage the offline address gazetteer.")
+
+
+@geocoder_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def geocoder_import(file: Path) -> None:
+    """Load address points from an OpenAddresses CSV FILE; running it again adds nothing."""
+    with click.progressbar(label=f"Loading {file.name}", length=_count_lines(file) - 1) as bar:
+        report = load_gazetteer(services().engine, read_openaddresses(file), progress=bar.update)
+    click.echo(
+        f"Added {report.added:,} addresses; {report.already_present:,} were already loaded; "
+        f"{report.skipped:,} rows had no house number, street or position and were skipped."
+    )
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as file:
+        return sum(1 for _ in file)

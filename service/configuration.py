@@ -31,6 +31,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SERVICE_AREA": None,  # a GeoJSON Polygon; sites outside it are refused
         "MAX_SITES_PER_OWNER": 50,
         "MAX_CAMERAS_PER_SITE": 64,
+        "GEOCODER": "gazetteer",  # or any geopy service name, e.g. "nominatim" (network)
+        "GEOCODER_USER_AGENT": None,
+        "GEOCODER_OPTIONS": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 1024 * 1024,

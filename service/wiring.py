@@ -9,6 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from geopy.geocoders import get_geocoder_for_service
+from geopy.geocoders.base import Geocoder
 
 from audit.projection import EventCounts
 from events_store import EventStore
@@ -16,6 +18,7 @@ from events_store.database import create_engine
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
 from registry.decider import RegistryPolicy
+from registry.geocoding import GazetteerGeocoder
 from registry.geodesy import polygon_from_geojson
 from registry.handlers import RegistryService
 from registry.projection import RegistryProjection
@@ -32,6 +35,7 @@ class Services:
     vault: KeyVault
     projections: ProjectionRunner
     registry: RegistryService
+    geocoder: Geocoder
 
     def close(self) -> None:
         """Release connections (tests and CLI commands call this when done)."""
@@ -53,7 +57,19 @@ def build_services(app: Flask) -> Services:
     projections = [EventCounts(), RegistryProjection(vault, engine.dialect.name)]
     runner = ProjectionRunner(engine, store, projections)
     registry = RegistryService(store, vault, engine, runner, registry_policy(app.config))
-    return Services(engine, store, vault, runner, registry)
+    return Services(engine, store, vault, runner, registry, build_geocoder(app.config, engine))
+
+
+def build_geocoder(config: Mapping[str, Any], engine: sa.Engine) -> Geocoder:
+    """The offline gazetteer, unless the settings name a geopy geocoder (which needs the
+    network): GEOCODER = "nominatim" with GEOCODER_USER_AGENT, for example."""
+    name = config.get("GEOCODER", "gazetteer")
+    if name == "gazetteer":
+        return GazetteerGeocoder(engine)
+    options = dict(config.get("GEOCODER_OPTIONS") or {})
+    if config.get("GEOCODER_USER_AGENT"):
+        options["user_agent"] = config["GEOCODER_USER_AGENT"]
+    return get_geocoder_for_service(name)(**options)
 
 
 def registry_policy(config: Mapping[str, Any]) -> RegistryPolicy:
