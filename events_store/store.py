@@ -10,7 +10,7 @@ from typing import Final
 
 from sqlalchemy.engine import make_url
 
-from .canonical import canonical_json, parse_timestamp
+from .canonical import canonical_json, format_timestamp, parse_timestamp
 from .errors import InvalidEventError, UnsupportedDatabaseError
 from .model import (
     MAX_STREAM_ID_LENGTH,
@@ -21,6 +21,7 @@ from .model import (
     StoredRow,
     StreamState,
 )
+from .outbox import OutgoingMessage
 from .recorders.base import PendingEvent, Recorder, Row
 from .upcasting import Upcasters
 
@@ -85,17 +86,23 @@ class EventStore:
         stream_id: str,
         events: Sequence[NewEvent],
         expected_version: ExpectedVersion,
+        messages: Sequence[OutgoingMessage] = (),
     ) -> list[RecordedEvent]:
         """Append events to a stream, all or none, if the stream is where it is expected.
 
         Raises `ConcurrencyError` when it is not, and `DuplicateEventError` when an event id
         is already stored elsewhere; re-sending an append that is already stored returns the
-        stored events and writes nothing.
+        stored events and writes nothing. `messages` go into the outbox in the same
+        transaction, to be sent once it commits.
         """
         _check_stream_id(stream_id)
         _check_expected_version(expected_version)
         pending = _encode_batch(events)
-        rows = self._recorder.append(stream_id, pending, expected_version)
+        created = format_timestamp(utc_now())
+        outgoing = [
+            (m.message_id, created, m.subject_id, m.recipient, m.subject, m.body) for m in messages
+        ]
+        rows = self._recorder.append(stream_id, pending, expected_version, outgoing)
         if self._upcasters.has_any():
             return [self._to_event(row) for row in rows]
         return [RecordedEvent(*row[:8], parse_timestamp(row[8]), row[9]) for row in rows]

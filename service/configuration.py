@@ -31,6 +31,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SERVICE_AREA": None,  # a GeoJSON Polygon; sites outside it are refused
         "MAX_SITES_PER_OWNER": 50,
         "MAX_CAMERAS_PER_SITE": 64,
+        "MAIL_FROM": "Camera registry <registry@localhost>",
+        "SMTP_HOST": None,  # unset: messages are written to <instance>/outbox/*.eml
+        "SMTP_PORT": 25,
+        "SMTP_USERNAME": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_SECURITY": "none",  # none, starttls or tls
         "GEOCODER": "gazetteer",  # or any geopy service name, e.g. "nominatim" (network)
         "GEOCODER_USER_AGENT": None,
         "GEOCODER_OPTIONS": None,

@@ -15,6 +15,7 @@ from geopy.geocoders.base import Geocoder
 from audit.projection import EventCounts
 from events_store import EventStore
 from events_store.database import create_engine
+from events_store.outbox import Outbox
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
 from registry.decider import RegistryPolicy
@@ -24,6 +25,7 @@ from registry.handlers import RegistryService
 from registry.projection import RegistryProjection
 
 from .configuration import read_or_create_secret
+from .mail import transport_from_settings
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Services:
     projections: ProjectionRunner
     registry: RegistryService
     geocoder: Geocoder
+    outbox: Outbox
 
     def close(self) -> None:
         """Release connections (tests and CLI commands call this when done)."""
@@ -57,7 +60,9 @@ def build_services(app: Flask) -> Services:
     projections = [EventCounts(), RegistryProjection(vault, engine.dialect.name)]
     runner = ProjectionRunner(engine, store, projections)
     registry = RegistryService(store, vault, engine, runner, registry_policy(app.config))
-    return Services(engine, store, vault, runner, registry, build_geocoder(app.config, engine))
+    geocoder = build_geocoder(app.config, engine)
+    outbox = Outbox(engine, transport_from_settings(app.config, app.instance_path))
+    return Services(engine, store, vault, runner, registry, geocoder, outbox)
 
 
 def build_geocoder(config: Mapping[str, Any], engine: sa.Engine) -> Geocoder:

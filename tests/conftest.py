@@ -14,6 +14,7 @@ from tests.databases import (
     fresh_postgres_schema,
     postgres_unavailable_reason,
 )
+from tests.smtp import Mailbox, SMTPServer
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -64,12 +65,31 @@ def store(database_url: str) -> Iterator[EventStore]:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The service on a fresh database of the backend under test, its secrets in tmp_path."""
+def smtp_server() -> Iterator[SMTPServer]:
+    """A real SMTP server on the loopback, collecting what the service sends."""
+    with SMTPServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mailbox(smtp_server: SMTPServer) -> Mailbox:
+    return smtp_server.mailbox
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp_server):
+    """The service on a fresh database of the backend under test, its secrets in tmp_path,
+    sending mail to the test SMTP server."""
     from service import create_app
 
     monkeypatch.setenv("CANVASS_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    settings = {
+        "DATABASE_URL": database_url,
+        "TESTING": True,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": smtp_server.port,
+    }
+    app = create_app(settings)
     yield app
     app.extensions["canvass"].close()
 

@@ -25,6 +25,13 @@ from ..model import NO_STREAM, ExpectedVersion, StreamState
 # data_json, metadata_json, recorded_at (canonical text), leaf_hash
 Row = tuple[int, str, int, str, str, int, str, str, str, bytes]
 
+# message_id, created_at, subject_id, recipient, subject, body: the outbox row of a
+# message, without the position of the event that caused it (the recorder adds it).
+MessageRow = tuple[str, str, str | None, str, str, str]
+MESSAGE_COLUMNS = (
+    "message_id, created_at, event_position, subject_id, recipient, subject, body, attempts"
+)
+
 COLUMNS = (
     "position, stream_id, version, event_id, type, schema_version, "
     "data, metadata, recorded_at, leaf_hash"
@@ -150,9 +157,14 @@ class Recorder(ABC):
     # --- appending ---------------------------------------------------------------
 
     def append(
-        self, stream_id: str, pending: Sequence[PendingEvent], expected: ExpectedVersion
+        self,
+        stream_id: str,
+        pending: Sequence[PendingEvent],
+        expected: ExpectedVersion,
+        messages: Sequence[MessageRow] = (),
     ) -> list[Row]:
-        """Store `pending` at the end of the stream, all or nothing."""
+        """Store `pending` at the end of the stream, and `messages` in the outbox, all or
+        nothing."""
         conn = self._connection()
         try:
             try:
@@ -163,7 +175,8 @@ class Recorder(ABC):
                 else:
                     recorded_at = format_timestamp(self._clock())
                     rows = build_rows(stream_id, pending, current + 1, head + 1, recorded_at)
-                    self._write(conn, rows)
+                    outgoing = [(*m[:2], rows[-1][0], *m[2:]) for m in messages]
+                    self._write(conn, rows, outgoing)
                     return rows
             finally:
                 self._end_serialized()
@@ -206,10 +219,16 @@ class Recorder(ABC):
     def _begin_serialized(self, conn: Any, stream_id: str) -> tuple[int, int]:
         """Start the serialized write; return the stream's version and the log's head."""
 
-    def _write(self, conn: Any, rows: list[Row]) -> None:
-        """Insert the rows and commit the open write."""
+    def _write(self, conn: Any, rows: list[Row], messages: list[tuple[Any, ...]]) -> None:
+        """Insert the rows (and outbox messages) and commit the open write."""
         self._insert(conn, rows)
+        if messages:
+            self._insert_messages(conn, messages)
         self._commit(conn)
+
+    @abstractmethod
+    def _insert_messages(self, conn: Any, messages: list[tuple[Any, ...]]) -> None:
+        """Insert outbox rows inside the open write."""
 
     @abstractmethod
     def _insert(self, conn: Any, rows: list[Row]) -> None:

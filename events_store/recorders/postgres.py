@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import psycopg
 from psycopg import errors
 
-from .base import COLUMNS, Recorder, Row
+from .base import COLUMNS, MESSAGE_COLUMNS, Recorder, Row
 
 # An arbitrary constant naming "the events table's writer" among advisory locks.
 APPEND_LOCK_KEY = 0x63616E7661737301
@@ -28,6 +28,7 @@ _SELECT = (
 )
 _BEGIN_AND_LOCK = f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
 _INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_INSERT_MESSAGE = f"INSERT INTO outbox ({MESSAGE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, 0)"
 _COPY = f"COPY events ({COLUMNS}) FROM STDIN"
 _STATE = (
     "SELECT (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = %s),"
@@ -58,9 +59,11 @@ class PostgresRecorder(Recorder):
         assert row is not None
         return row[0], row[1]
 
-    def _write(self, conn: psycopg.Connection[Any], rows: list[Row]) -> None:
-        if len(rows) > 1:
-            super()._write(conn, rows)
+    def _write(
+        self, conn: psycopg.Connection[Any], rows: list[Row], messages: list[tuple[Any, ...]]
+    ) -> None:
+        if len(rows) > 1 or messages:
+            super()._write(conn, rows, messages)
             return
         # A single event and the commit travel in one message: if the insert fails, the
         # server skips the COMMIT and the transaction stays open for our ROLLBACK.
@@ -71,6 +74,12 @@ class PostgresRecorder(Recorder):
         with conn.cursor() as cursor, cursor.copy(_COPY) as copy:
             for row in rows:
                 copy.write_row(row)
+
+    def _insert_messages(
+        self, conn: psycopg.Connection[Any], messages: list[tuple[Any, ...]]
+    ) -> None:
+        with conn.cursor() as cursor:
+            cursor.executemany(_INSERT_MESSAGE, messages)
 
     def _commit(self, conn: psycopg.Connection[Any]) -> None:
         conn.execute("COMMIT")

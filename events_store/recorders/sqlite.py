@@ -7,13 +7,14 @@ import os
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from .base import COLUMNS, Recorder, Row
+from .base import COLUMNS, MESSAGE_COLUMNS, Recorder, Row
 
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 _INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_MESSAGE = f"INSERT INTO outbox ({MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
 _STATE = (
     "SELECT (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?),"
     " (SELECT COALESCE(MAX(position), 0) FROM events)"
@@ -89,6 +90,9 @@ class SQLiteRecorder(Recorder):
             conn.execute(_INSERT, rows[0])
         else:
             conn.executemany(_INSERT, rows)
+
+    def _insert_messages(self, conn: sqlite3.Connection, messages: list[tuple[Any, ...]]) -> None:
+        conn.executemany(_INSERT_MESSAGE, messages)
 
     def _commit(self, conn: sqlite3.Connection) -> None:
         conn.execute("COMMIT")

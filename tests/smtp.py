@@ -1,0 +1,55 @@
+"""A real SMTP server on the loopback for tests, collecting what it receives."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+class Mailbox:
+    """Receives messages over SMTP and keeps them in order."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._lock = threading.Lock()
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return "451 Try again later"
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(parsed)  # type: ignore[arg-type]
+        return "250 OK"
+
+    def to(self, recipient: str) -> list[EmailMessage]:
+        """Messages addressed to `recipient`."""
+        with self._lock:
+            return [m for m in self.messages if m["To"] == recipient]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class SMTPServer:
+    """Starts and stops an aiosmtpd controller around a Mailbox."""
+
+    def __init__(self) -> None:
+        self.mailbox = Mailbox()
+        self.port = free_port()
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> SMTPServer:
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._controller.stop()
