@@ -8,32 +8,17 @@ owner is forgotten.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-SCHEMA_VERSION = 1
+from events_store.sealing import DomainEvent
 
 
 @dataclass(frozen=True)
-class RegistryEvent:
+class RegistryEvent(DomainEvent):
     """Base of the registry's events: every one names its site."""
 
-    PERSONAL: ClassVar[tuple[str, ...]] = ()
-
     site_id: str
-
-    @classmethod
-    def type_name(cls) -> str:
-        """The name the log stores this event under."""
-        return cls.__name__
-
-    def public_data(self) -> dict[str, Any]:
-        """The fields that are not personal."""
-        return {k: v for k, v in asdict(self).items() if k not in self.PERSONAL}
-
-    def personal_data(self) -> dict[str, Any]:
-        """The personal fields, to be sealed."""
-        return {k: v for k, v in asdict(self).items() if k in self.PERSONAL}
 
 
 @dataclass(frozen=True)
@@ -126,6 +111,4 @@ EVENT_TYPES: dict[str, type[RegistryEvent]] = {
 
 def event_from_data(type_name: str, data: dict[str, Any]) -> RegistryEvent:
     """Rebuild an event from its public and (opened or erased) personal fields."""
-    cls = EVENT_TYPES[type_name]
-    values: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls)}
-    return cls(**values)
+    return EVENT_TYPES[type_name].from_data(data)

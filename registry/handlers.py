@@ -14,9 +14,9 @@ from events_store.vault import KeyVault
 
 from . import commands as c
 from .decider import RegistryPolicy, SiteState, decide, evolve
-from .events import EVENT_TYPES, event_from_data
+from .events import EVENT_TYPES
 from .queries import count_sites_of_owner
-from .sealing import to_new_event
+from .sealing import public_event, to_new_event
 
 RETRIES = 5
 
@@ -81,6 +81,4 @@ class RegistryService:
 
 
 def _public_event(recorded: RecordedEvent) -> Any:
-    """The event without opening its personal fields: the rules never need them."""
-    data = {k: v for k, v in recorded.data.items() if k != "private"}
-    return event_from_data(recorded.type, data) if recorded.type in EVENT_TYPES else None
+    return public_event(recorded) if recorded.type in EVENT_TYPES else None

@@ -1,36 +1,21 @@
-"""Personal fields in and out of stored events, through the key vault."""
+"""The registry's events in and out of the log, with their personal fields sealed."""
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any
-
-from events_store import NewEvent, RecordedEvent, SubjectErasedError
+from events_store import RecordedEvent
+from events_store.sealing import opened_data, to_new_event
 from events_store.vault import KeyVault
 
-from .events import SCHEMA_VERSION, RegistryEvent, event_from_data
+from .events import RegistryEvent, event_from_data
 
-PRIVATE = "private"
-
-
-def to_new_event(
-    vault: KeyVault, subject_id: str, event: RegistryEvent, metadata: dict[str, Any]
-) -> NewEvent:
-    """The event as it is stored: public fields in clear, personal ones sealed together."""
-    draft = NewEvent(event.type_name(), {}, metadata, schema_version=SCHEMA_VERSION)
-    data = event.public_data()
-    personal = event.personal_data()
-    if personal:
-        data[PRIVATE] = vault.seal(subject_id, draft.event_id, PRIVATE, personal)
-    return NewEvent(draft.type, data, metadata, draft.event_id, draft.schema_version)
+__all__ = ["from_recorded", "public_event", "to_new_event"]
 
 
 def from_recorded(vault: KeyVault, recorded: RecordedEvent) -> RegistryEvent:
     """The event with its personal fields opened, or None where the owner was forgotten."""
-    data = dict(recorded.data)
-    sealed = data.pop(PRIVATE, None)
-    if sealed is not None:
-        # Once the owner is forgotten the personal fields stay None: erased for good.
-        with contextlib.suppress(SubjectErasedError):
-            data.update(vault.open(sealed, recorded.event_id, PRIVATE))
-    return event_from_data(recorded.type, data)
+    return event_from_data(recorded.type, opened_data(vault, recorded))
+
+
+def public_event(recorded: RecordedEvent) -> RegistryEvent:
+    """The event without opening its personal fields: the rules never need them."""
+    return event_from_data(recorded.type, opened_data(None, recorded))
