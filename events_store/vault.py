@@ -13,6 +13,7 @@ A sealed value is text: `pd1.<subject id>.<base64url(nonce || ciphertext)>`.
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import os
 import re
@@ -62,6 +63,7 @@ class KeyVault:
             raise ValueError("the vault's master key must be 32 bytes")
         self._engine = engine
         self._master = AESGCM(master_key)
+        self._master_secret = master_key
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, AESGCM]] = {}
         self._cache_guard = threading.Lock()
@@ -94,6 +96,12 @@ class KeyVault:
                 f"the sealed {field} of event {event_id} does not open: it was altered or moved"
             ) from None
         return json.loads(plaintext)
+
+    def pseudonym(self, purpose: str, value: str) -> str:
+        """A stable id for `value` that cannot be turned back into it without the master
+        key: HMAC-SHA-256 under a key derived from the master key for `purpose`."""
+        key = hmac.new(self._master_secret, f"pseudonym|{purpose}".encode(), "sha256").digest()
+        return hmac.new(key, value.encode(), "sha256").hexdigest()[:32]
 
     def forget(self, subject_id: str) -> None:
         """Delete the subject's key for good; sealing for them is refused from now on."""

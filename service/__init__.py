@@ -8,6 +8,9 @@ from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
+from registry.api import blp as registry_api
+
+from accounts.api import blp as accounts_api
 
 from . import cli, configuration, errors, observability
 from .health import blp as health_blueprint
@@ -27,6 +30,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     api = Api(app)
     api.register_blueprint(health_blueprint)
+    api.register_blueprint(accounts_api)
+    api.register_blueprint(registry_api)
     app.register_blueprint(home_blueprint)
 
     errors.init_app(app)

@@ -8,6 +8,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from accounts.decider import STAFF_ROLES
+from accounts.errors import AccountExists, InvalidAccount
 from events_store.integrity import verify_log
 from registry.commands import CameraSpec
 from registry.geocoding import load_gazetteer, read_openaddresses
@@ -23,7 +25,7 @@ projections_cli = AppGroup("projections", help="Inspect and rebuild the read mod
 
 def init_app(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
-    for group in (db_cli, events_cli, projections_cli, registry_cli, geocoder_cli):
+    for group in (db_cli, events_cli, projections_cli, registry_cli, geocoder_cli, accounts_cli):
         app.cli.add_command(group)
 
 
@@ -129,3 +131,24 @@ def geocoder_import(file: Path) -> None:
 def _count_lines(path: Path) -> int:
     with path.open("rb") as file:
         return sum(1 for _ in file)
+
+
+accounts_cli = AppGroup("accounts", help="Manage staff accounts.")
+
+
+@accounts_cli.command("create")
+@click.option("--role", type=click.Choice(STAFF_ROLES), required=True)
+@click.option("--agency", required=True, help="The agency the person works for.")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True, help="The person's name.")
+def accounts_create(role: str, agency: str, email: str, display_name: str) -> None:
+    """Create a staff account; the person chooses a password through an emailed link."""
+    try:
+        services().accounts.create_staff(email, display_name, role, agency)
+    except InvalidAccount as invalid:
+        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in invalid.errors.items())
+        raise click.ClickException(problems) from None
+    except AccountExists:
+        raise click.ClickException("An account with this email address exists already.") from None
+    sent = services().outbox.send_pending()
+    click.echo(f"Created the {role} account at {agency}; {sent} email(s) sent.")

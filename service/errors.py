@@ -12,15 +12,31 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from accounts import errors as account
 from events_store import ConcurrencyError, InvalidEventError, SubjectErasedError
+from registry import errors as registry
 
 log = logging.getLogger(__name__)
 
-# Typed domain errors and the HTTP status and code each becomes.
+# Typed domain errors and the HTTP status and code each becomes. Errors that carry an
+# `errors` mapping of field names to messages pass it on; `retry_after_seconds` becomes
+# a Retry-After header.
 DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     ConcurrencyError: (409, "conflict"),
     InvalidEventError: (422, "invalid"),
     SubjectErasedError: (410, "erased"),
+    account.InvalidAccount: (422, "invalid"),
+    account.AccountExists: (409, "exists"),
+    account.AccountNotFound: (404, "not_found"),
+    account.InvalidLink: (400, "invalid_link"),
+    account.LoginFailed: (401, "login_failed"),
+    account.NotVerified: (403, "not_verified"),
+    account.TooManyAttempts: (429, "too_many_attempts"),
+    registry.InvalidSite: (422, "invalid"),
+    registry.SiteNotFound: (404, "not_found"),
+    registry.CameraNotFound: (404, "not_found"),
+    registry.NotAllowedNow: (409, "not_allowed_now"),
+    registry.LimitReached: (409, "limit_reached"),
 }
 
 _FRIENDLY: dict[int, tuple[str, str]] = {
@@ -86,7 +102,10 @@ def _unexpected_or_domain_error(error: Exception) -> Response:
     for kind in type(error).__mro__:
         if kind in DOMAIN_ERRORS:
             status, code = DOMAIN_ERRORS[kind]
-            return error_response(status, code, str(error))
+            response = error_response(status, code, str(error), getattr(error, "errors", None))
+            if retry_after := getattr(error, "retry_after_seconds", None):
+                response.headers["Retry-After"] = str(retry_after)
+            return response
     log.exception("unexpected failure while serving %s %s", request.method, request.path)
     message = (
         "Something went wrong on our side. If it keeps happening, "

@@ -12,6 +12,9 @@ from flask import Flask, current_app
 from geopy.geocoders import get_geocoder_for_service
 from geopy.geocoders.base import Geocoder
 
+from accounts.handlers import AccountService
+from accounts.links import Links
+from accounts.projection import AccountsProjection
 from audit.projection import EventCounts
 from events_store import EventStore
 from events_store.database import create_engine
@@ -39,6 +42,7 @@ class Services:
     registry: RegistryService
     geocoder: Geocoder
     outbox: Outbox
+    accounts: AccountService
 
     def close(self) -> None:
         """Release connections (tests and CLI commands call this when done)."""
@@ -57,12 +61,18 @@ def build_services(app: Flask) -> Services:
         Path(app.config["VAULT_MASTER_KEY_FILE"]), KeyVault.generate_master_key
     )
     vault = KeyVault(engine, master_key)
-    projections = [EventCounts(), RegistryProjection(vault, engine.dialect.name)]
+    projections = [
+        EventCounts(),
+        AccountsProjection(vault),
+        RegistryProjection(vault, engine.dialect.name),
+    ]
     runner = ProjectionRunner(engine, store, projections)
     registry = RegistryService(store, vault, engine, runner, registry_policy(app.config))
     geocoder = build_geocoder(app.config, engine)
     outbox = Outbox(engine, transport_from_settings(app.config, app.instance_path))
-    return Services(engine, store, vault, runner, registry, geocoder, outbox)
+    links = Links(app.config["SECRET_KEY"])
+    accounts = AccountService(store, vault, engine, runner, links, app.config["PUBLIC_URL"])
+    return Services(engine, store, vault, runner, registry, geocoder, outbox, accounts)
 
 
 def build_geocoder(config: Mapping[str, Any], engine: sa.Engine) -> Geocoder:

@@ -1,0 +1,98 @@
+"""The accounts REST API: sign up, confirm, passwords, API tokens, and who am I."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+
+from . import schemas as s
+from .auth import account_service, api_login_required, current_user
+
+blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
+
+
+def _send_mail() -> None:
+    from flask import current_app
+
+    current_app.extensions["canvass"].outbox.send_pending()
+
+
+@blp.post("/accounts")
+@blp.arguments(s.SignUpSchema)
+@blp.response(202, s.MessageSchema)
+def sign_up(body: dict[str, Any]) -> dict[str, str]:
+    """Sign up as an owner; a confirmation link is emailed."""
+    account_service().sign_up(body["email"], body["password"], body["display_name"])
+    _send_mail()
+    return {"message": "Check your email: we sent you a link to confirm your address."}
+
+
+@blp.post("/accounts/verify")
+@blp.arguments(s.TokenLinkSchema)
+@blp.response(200, s.MessageSchema)
+def verify(body: dict[str, Any]) -> dict[str, str]:
+    """Confirm an email address with the token from the emailed link."""
+    account_service().verify_email(body["token"])
+    return {"message": "Your email address is confirmed. You can log in now."}
+
+
+@blp.post("/password-reset")
+@blp.arguments(s.EmailSchema)
+@blp.response(202, s.MessageSchema)
+def request_reset(body: dict[str, Any]) -> dict[str, str]:
+    """Ask for a link to choose a new password."""
+    account_service().request_password_reset(body["email"])
+    _send_mail()
+    return {"message": "If this address has an account, we have emailed it a link."}
+
+
+@blp.post("/password-reset/confirm")
+@blp.arguments(s.NewPasswordSchema)
+@blp.response(200, s.MessageSchema)
+def set_password(body: dict[str, Any]) -> dict[str, str]:
+    """Choose a new password with the token from the emailed link."""
+    account_service().set_password(body["token"], body["password"])
+    return {"message": "Your password is set. You can log in now."}
+
+
+@blp.post("/tokens")
+@blp.arguments(s.LoginForTokenSchema)
+@blp.response(201, s.IssuedTokenSchema)
+def create_token(body: dict[str, Any]) -> dict[str, str]:
+    """Exchange email and password for a personal API token (shown once)."""
+    service = account_service()
+    user = current_user() or service.log_in(
+        body["email"], body["password"], request.remote_addr or "unknown"
+    )
+    issued = service.issue_token(user, body["name"])
+    return {"token_id": issued.token_id, "name": issued.name, "token": issued.secret}
+
+
+@blp.get("/tokens")
+@blp.response(200, s.TokenListSchema)
+@api_login_required()
+def list_tokens() -> dict[str, Any]:
+    """Your API tokens, without their secrets."""
+    user = current_user()
+    assert user is not None
+    return {"tokens": account_service().tokens_of(user)}
+
+
+@blp.delete("/tokens/<token_id>")
+@blp.response(204)
+@api_login_required()
+def revoke_token(token_id: str) -> None:
+    """Revoke one of your tokens; it stops working at once."""
+    user = current_user()
+    assert user is not None
+    account_service().revoke_token(user, token_id)
+
+
+@blp.get("/me")
+@blp.response(200, s.MeSchema)
+@api_login_required()
+def me() -> Any:
+    """Who the credentials belong to."""
+    return current_user()

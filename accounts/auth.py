@@ -1,0 +1,89 @@
+"""Who is asking: a bearer token (API clients) or the session cookie (people in a browser)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+from werkzeug.exceptions import Unauthorized
+
+from .handlers import AccountService, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def account_service() -> AccountService:
+    """The current app's account service."""
+    service: AccountService = current_app.extensions["canvass"].accounts
+    return service
+
+
+def current_user() -> User | None:
+    """The user making this request, once per request."""
+    if "user" not in g:
+        g.user = _from_bearer_token() if _bearer() is not None else _from_session()
+    user: User | None = g.user
+    return user
+
+
+def api_login_required(*roles: str) -> Callable[[F], F]:
+    """API views: 401 without valid credentials, 403 for a role that may not do this."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                raise Unauthorized(
+                    "Log in, or send an API token as 'Authorization: Bearer <token>'.",
+                    www_authenticate=_challenge(),
+                )
+            if roles and user.role not in roles:
+                abort(403, "Your account may not do this.")
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def page_login_required(*roles: str) -> Callable[[F], F]:
+    """Pages: people who are not logged in are sent to the login page and brought back."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                return redirect(url_for("account_pages.login", next=request.full_path))
+            if roles and user.role not in roles:
+                abort(403, "Your account may not see this page.")
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else None
+
+
+def _from_bearer_token() -> User | None:
+    token = _bearer()
+    return account_service().user_for_token(token) if token else None
+
+
+def _from_session() -> User | None:
+    user_id = session.get("user_id")
+    return account_service().user(user_id) if isinstance(user_id, str) else None
+
+
+def _challenge() -> Any:
+    from werkzeug.datastructures import WWWAuthenticate
+
+    return WWWAuthenticate("Bearer", {"realm": "camera-registry"})

@@ -1,0 +1,53 @@
+"""The account emails, in plain words. Subject lines carry nothing personal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Email:
+    recipient: str
+    subject: str
+    body: str
+
+
+def confirm_address(recipient: str, name: str, link: str) -> Email:
+    return Email(
+        recipient,
+        "Confirm your email address for the camera registry",
+        f"Hello {name.strip()},\n\n"
+        "Thank you for signing up to the camera registry. Please confirm that this is your\n"
+        "email address by opening this link within 3 days:\n\n"
+        f"{link}\n\n"
+        "If you did not sign up, you can ignore this message: nothing will happen.\n",
+    )
+
+
+def welcome_staff(recipient: str, name: str, role: str, agency: str, link: str) -> Email:
+    return Email(
+        recipient,
+        "Your camera registry account: choose a password",
+        f"Hello {name.strip()},\n\n"
+        f"An administrator has created {_with_article(role)} account for you at "
+        f"{agency.strip()}.\n"
+        "Choose your password by opening this link within 2 hours:\n\n"
+        f"{link}\n\n"
+        "If the link has expired, ask for a new one from the login page.\n",
+    )
+
+
+def reset_password(recipient: str, name: str, link: str) -> Email:
+    return Email(
+        recipient,
+        "Choose a new password for the camera registry",
+        f"Hello {name.strip()},\n\n"
+        "Someone (we hope you) asked to choose a new password for your account. Open this\n"
+        "link within 2 hours to do so:\n\n"
+        f"{link}\n\n"
+        "If it was not you, ignore this message: your password stays as it is.\n",
+    )
+
+
+def _with_article(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"

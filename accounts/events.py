@@ -1,0 +1,69 @@
+"""What happens to an account, as stored in the log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from events_store.sealing import DomainEvent
+
+
+@dataclass(frozen=True)
+class AccountEvent(DomainEvent):
+    """Base of the account events: every one names its user."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class AccountOpened(AccountEvent):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("email", "display_name")
+
+    role: str
+    agency: str | None
+    email: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class EmailVerified(AccountEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class PasswordSet(AccountEvent):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("password_hash",)
+
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class PasswordResetRequested(AccountEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class TokenIssued(AccountEvent):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("token_hash",)
+
+    token_id: str
+    name: str
+    token_hash: str
+
+
+@dataclass(frozen=True)
+class TokenRevoked(AccountEvent):
+    token_id: str
+
+
+EVENT_TYPES: dict[str, type[AccountEvent]] = {
+    cls.type_name(): cls
+    for cls in (
+        AccountOpened,
+        EmailVerified,
+        PasswordSet,
+        PasswordResetRequested,
+        TokenIssued,
+        TokenRevoked,
+    )
+}
