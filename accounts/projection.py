@@ -68,11 +68,17 @@ class AccountsProjection:
         if isinstance(event, e.AccountOpened):
             conn.execute(
                 users.insert().values(
-                    user_id=event.user_id, role=event.role, agency=event.agency,
-                    email=event.email, display_name=event.display_name, password_hash=None,
-                    verified=False, created_at=at, updated_at=at,
+                    user_id=event.user_id,
+                    role=event.role,
+                    agency=event.agency,
+                    email=event.email,
+                    display_name=event.display_name,
+                    password_hash=None,
+                    verified=False,
+                    created_at=at,
+                    updated_at=at,
                 )
-            )  # fmt: skip
+            )
         elif isinstance(event, e.EmailVerified):
             conn.execute(users.update().where(mine).values(verified=True, updated_at=at))
         elif isinstance(event, e.PasswordSet):
@@ -82,10 +88,13 @@ class AccountsProjection:
         elif isinstance(event, e.TokenIssued):
             conn.execute(
                 tokens.insert().values(
-                    token_id=event.token_id, user_id=event.user_id, name=event.name,
-                    token_hash=event.token_hash, created_at=at,
+                    token_id=event.token_id,
+                    user_id=event.user_id,
+                    name=event.name,
+                    token_hash=event.token_hash,
+                    created_at=at,
                 )
-            )  # fmt: skip
+            )
         elif isinstance(event, e.TokenRevoked):
             conn.execute(
                 tokens.update().where(tokens.c.token_id == event.token_id).values(revoked_at=at)

@@ -61,8 +61,15 @@ def fresh_target(backend: str, side: str) -> Iterator[dict[str, Any]]:
         }
 
 
-def writer(name: str, target: dict[str, Any], synchronous: str, index: int, count: int,
-           start: Any, done: Any) -> None:  # fmt: skip
+def writer(
+    name: str,
+    target: dict[str, Any],
+    synchronous: str,
+    index: int,
+    count: int,
+    start: Any,
+    done: Any,
+) -> None:
     """One of the concurrent writer processes: single-event appends to new streams."""
     side = make_side(name, target, synchronous)
     start.wait()
@@ -146,10 +153,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--writer-events", type=int, default=500, help="appends per writer")
     parser.add_argument("--batches", type=int, default=200, help="100-event batches")
     parser.add_argument(
-        "--backends", nargs="+", default=["sqlite", "sqlite-full", "postgres"],
+        "--backends",
+        nargs="+",
+        default=["sqlite", "sqlite-full", "postgres"],
         choices=["sqlite", "sqlite-full", "postgres"],
         help="sqlite runs with synchronous=NORMAL (our default), sqlite-full with FULL",
-    )  # fmt: skip
+    )
     sizes = parser.parse_args(argv)
 
     report: dict[str, Any] = {

@@ -37,17 +37,37 @@ from . import common
 # shared out in proportion to population, spread around each centre with a standard
 # deviation that grows with the area's size.
 METRO_POPULATIONS = [
-    (40.7128, -74.0060, 19.5), (34.0522, -118.2437, 13.0), (41.8781, -87.6298, 9.4),
-    (32.7767, -96.7970, 7.6), (29.7604, -95.3698, 7.1), (38.9072, -77.0369, 6.3),
-    (39.9526, -75.1652, 6.2), (25.7617, -80.1918, 6.1), (33.7490, -84.3880, 6.1),
-    (42.3601, -71.0589, 4.9), (33.4484, -112.0740, 4.8), (37.7749, -122.4194, 4.7),
-    (33.9806, -117.3755, 4.6), (42.3314, -83.0458, 4.4), (47.6062, -122.3321, 4.0),
-    (44.9778, -93.2650, 3.7), (32.7157, -117.1611, 3.3), (27.9506, -82.4572, 3.2),
-    (39.7392, -104.9903, 2.9), (38.6270, -90.1994, 2.8), (39.2904, -76.6122, 2.8),
-    (35.2271, -80.8431, 2.7), (28.5383, -81.3792, 2.7), (29.4241, -98.4936, 2.6),
-    (45.5152, -122.6784, 2.5), (38.5816, -121.4944, 2.4), (40.4406, -79.9959, 2.4),
-    (36.1699, -115.1398, 2.3), (30.2672, -97.7431, 2.3), (39.1031, -84.5120, 2.2),
-]  # fmt: skip
+    (40.7128, -74.0060, 19.5),
+    (34.0522, -118.2437, 13.0),
+    (41.8781, -87.6298, 9.4),
+    (32.7767, -96.7970, 7.6),
+    (29.7604, -95.3698, 7.1),
+    (38.9072, -77.0369, 6.3),
+    (39.9526, -75.1652, 6.2),
+    (25.7617, -80.1918, 6.1),
+    (33.7490, -84.3880, 6.1),
+    (42.3601, -71.0589, 4.9),
+    (33.4484, -112.0740, 4.8),
+    (37.7749, -122.4194, 4.7),
+    (33.9806, -117.3755, 4.6),
+    (42.3314, -83.0458, 4.4),
+    (47.6062, -122.3321, 4.0),
+    (44.9778, -93.2650, 3.7),
+    (32.7157, -117.1611, 3.3),
+    (27.9506, -82.4572, 3.2),
+    (39.7392, -104.9903, 2.9),
+    (38.6270, -90.1994, 2.8),
+    (39.2904, -76.6122, 2.8),
+    (35.2271, -80.8431, 2.7),
+    (28.5383, -81.3792, 2.7),
+    (29.4241, -98.4936, 2.6),
+    (45.5152, -122.6784, 2.5),
+    (38.5816, -121.4944, 2.4),
+    (40.4406, -79.9959, 2.4),
+    (36.1699, -115.1398, 2.3),
+    (30.2672, -97.7431, 2.3),
+    (39.1031, -84.5120, 2.2),
+]
 METROS = [
     (Point(lat, lon), 8_000 * math.sqrt(population / 2), population)
     for lat, lon, population in METRO_POPULATIONS
@@ -110,12 +130,26 @@ def fill(engine: sa.Engine, count_cameras: int, seed: int) -> list[tuple[float, 
 
     for key, (lat, lon, count) in enumerate(synthetic_sites(count_cameras, rng), start=1):
         site_id = f"site-{key}"
-        sites.append({"key": key, "site_id": site_id, "owner": f"owner-{key}", "lat": lat,
-                      "lon": lon, "now": now})  # fmt: skip
+        sites.append(
+            {
+                "key": key,
+                "site_id": site_id,
+                "owner": f"owner-{key}",
+                "lat": lat,
+                "lon": lon,
+                "now": now,
+            }
+        )
         for n in range(count):
-            cameras.append({"camera_id": f"{site_id}-{n}", "site_id": site_id,
-                            "bearing": rng.uniform(0, 360), "days": rng.choice((7, 14, 30)),
-                            "now": now})  # fmt: skip
+            cameras.append(
+                {
+                    "camera_id": f"{site_id}-{n}",
+                    "site_id": site_id,
+                    "bearing": rng.uniform(0, 360),
+                    "days": rng.choice((7, 14, 30)),
+                    "now": now,
+                }
+            )
         points.append((lat, lon))
         if len(sites) >= 20_000:
             flush()
@@ -134,8 +168,12 @@ def metro_centers(rng: random.Random, count: int) -> list[Point]:
         center, spread, _ = rng.choices(METROS, weights=[m[2] for m in METROS])[0]
         d = abs(rng.gauss(0, spread))
         b = math.radians(rng.uniform(0, 360))
-        centers.append(Point(center.latitude + d * math.cos(b) / 111_132,
-                             center.longitude + d * math.sin(b) / 85_000))  # fmt: skip
+        centers.append(
+            Point(
+                center.latitude + d * math.cos(b) / 111_132,
+                center.longitude + d * math.sin(b) / 85_000,
+            )
+        )
     return centers
 
 
@@ -206,8 +244,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cameras", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--brute-force-queries", type=int, default=10)
-    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgres"],
-                        choices=["sqlite", "postgres"])  # fmt: skip
+    parser.add_argument(
+        "--backends", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"]
+    )
     args = parser.parse_args(argv)
     report: dict[str, Any] = {
         "benchmark": "registry",

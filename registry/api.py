@@ -61,13 +61,20 @@ def register_site(body: dict[str, Any]) -> dict[str, Any]:
     registry, owner = _registry(), _owner()
     registry.execute(
         c.RegisterSite(
-            site_id, owner, body["kind"], body["label"], body["address"], latitude, longitude,
-            location_source=source, contact_for_requests=body["contact_for_requests"],
+            site_id,
+            owner,
+            body["kind"],
+            body["label"],
+            body["address"],
+            latitude,
+            longitude,
+            location_source=source,
+            contact_for_requests=body["contact_for_requests"],
             categories=tuple(body["categories"]),
             share_exact_location=body["share_exact_location"],
         ),
         _metadata(),
-    )  # fmt: skip
+    )
     for camera in body["cameras"]:
         registry.execute(
             c.AddCamera(site_id, owner, str(uuid.uuid4()), c.CameraSpec(**camera)), _metadata()
@@ -108,11 +115,14 @@ def set_consent(body: dict[str, Any], site_id: str) -> dict[str, Any]:
     """Say whether and for what you may be asked for footage."""
     _registry().execute(
         c.SetConsent(
-            site_id, _owner(), body["contact_for_requests"], tuple(body["categories"]),
+            site_id,
+            _owner(),
+            body["contact_for_requests"],
+            tuple(body["categories"]),
             body["share_exact_location"],
         ),
         _metadata(),
-    )  # fmt: skip
+    )
     return site_view(site_id)
 
 
@@ -196,9 +206,13 @@ def locate(body: dict[str, Any]) -> tuple[float, float, str]:
     if len(places) > 1:
         options = "; ".join(place.address for place in places[:5])
         raise InvalidSite(
-            {"address": [f"This address matches several places ({options}). Add the town "
-                         "or postcode, or drop a pin on the map."]}
-        )  # fmt: skip
+            {
+                "address": [
+                    f"This address matches several places ({options}). Add the town "
+                    "or postcode, or drop a pin on the map."
+                ]
+            }
+        )
     return places[0].latitude, places[0].longitude, "address"
 
 
@@ -240,8 +254,11 @@ def _candidates(address: str) -> list[Any]:
 
 
 def _place(location: Any) -> dict[str, Any]:
-    return {"address": location.address, "latitude": location.latitude,
-            "longitude": location.longitude}  # fmt: skip
+    return {
+        "address": location.address,
+        "latitude": location.latitude,
+        "longitude": location.longitude,
+    }
 
 
 def _read() -> sa.Connection:

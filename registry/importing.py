@@ -128,9 +128,16 @@ def _import_one(
     site_id = site_id_for(row.source_ref)
     owner_id = "import-" + site_id.replace("-", "")[:24]  # each business is its own subject
     register = c.RegisterSite(
-        site_id, owner_id, row.kind, row.label, row.address, row.latitude, row.longitude,
-        location_source="import", source_ref=row.source_ref,
-    )  # fmt: skip
+        site_id,
+        owner_id,
+        row.kind,
+        row.label,
+        row.address,
+        row.latitude,
+        row.longitude,
+        location_source="import",
+        source_ref=row.source_ref,
+    )
     try:
         service.execute(register, IMPORT_ACTOR)
         report.added += 1

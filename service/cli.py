@@ -98,7 +98,7 @@ registry_cli = AppGroup("registry", help="Manage the camera registry.")
     show_default=True,
     help="How long the imported cameras' recorders are assumed to keep footage.",
 )
-def registry_import(file: Path, file_format: str, retention_days: int) -> None:  # fmt: skip
+def registry_import(file: Path, file_format: str, retention_days: int) -> None:
     """Register every site in FILE (one camera each); running it again adds nothing."""
     rows = read_file(file, file_format)
     # The sources say nothing of direction: assume an all-round view of modest range.

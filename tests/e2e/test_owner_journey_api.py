@@ -58,13 +58,24 @@ def test_an_owner_signs_up_registers_a_site_by_address_and_manages_it(
             "label": "Home",
             "address": "1531 McKinnon St, Salinas",
             "cameras": [
-                {"label": "Front door", "bearing_degrees": 180, "field_of_view_degrees": 90,
-                 "range_metres": 15, "retention_days": 14},
-                {"label": "Driveway", "bearing_degrees": 270, "field_of_view_degrees": 110,
-                 "range_metres": 25, "retention_days": 30, "recording": "motion"},
+                {
+                    "label": "Front door",
+                    "bearing_degrees": 180,
+                    "field_of_view_degrees": 90,
+                    "range_metres": 15,
+                    "retention_days": 14,
+                },
+                {
+                    "label": "Driveway",
+                    "bearing_degrees": 270,
+                    "field_of_view_degrees": 110,
+                    "range_metres": 25,
+                    "retention_days": 30,
+                    "recording": "motion",
+                },
             ],
         },
-    )  # fmt: skip
+    )
     assert created.status_code == 201, created.get_json()
     site = created.get_json()
     site_id = site["site_id"]
@@ -79,9 +90,10 @@ def test_an_owner_signs_up_registers_a_site_by_address_and_manages_it(
     assert searchable() == {site_id}
 
     edited = client.patch(
-        f"/api/v1/sites/{site_id}", headers=bearer,
+        f"/api/v1/sites/{site_id}",
+        headers=bearer,
         json={"label": "Our house", "latitude": home.latitude, "longitude": home.longitude},
-    )  # fmt: skip
+    )
     assert edited.status_code == 200 and edited.get_json()["label"] == "Our house"
 
     assert (
@@ -102,9 +114,14 @@ def test_an_owner_signs_up_registers_a_site_by_address_and_manages_it(
 
     types = [event.type for event in services.store.read_stream(f"site-{site_id}")]
     assert types == [
-        "SiteRegistered", "CameraAdded", "CameraAdded", "SiteDetailsChanged", "SitePaused",
-        "SiteResumed", "SiteUnregistered",
-    ]  # fmt: skip
+        "SiteRegistered",
+        "CameraAdded",
+        "CameraAdded",
+        "SiteDetailsChanged",
+        "SitePaused",
+        "SiteResumed",
+        "SiteUnregistered",
+    ]
     assert all(e.metadata["role"] == "owner" for e in services.store.read_stream(f"site-{site_id}"))
 
 
@@ -177,9 +194,19 @@ def test_a_password_can_be_reset_through_the_emailed_link_once(client, mailbox):
 
 def test_staff_created_by_an_admin_choose_their_password_by_email(app, cli, client, mailbox):
     result = cli.invoke(
-        args=["accounts", "create", "--role", "investigator", "--agency", "Salinas PD",
-              "--email", "det.lee@salinas.example", "--name", "Dana Lee"]
-    )  # fmt: skip
+        args=[
+            "accounts",
+            "create",
+            "--role",
+            "investigator",
+            "--agency",
+            "Salinas PD",
+            "--email",
+            "det.lee@salinas.example",
+            "--name",
+            "Dana Lee",
+        ]
+    )
     assert result.exit_code == 0, result.output
     [message] = mailbox.to("det.lee@salinas.example")
     assert "an investigator account for you at Salinas PD" in message.get_content()
@@ -187,9 +214,12 @@ def test_staff_created_by_an_admin_choose_their_password_by_email(app, cli, clie
     assert client.post("/api/v1/password-reset/confirm", json=confirm).status_code == 200
     login = client.post(
         "/api/v1/tokens",
-        json={"email": "det.lee@salinas.example", "password": "investigator passphrase",
-              "name": "desk"},
-    )  # fmt: skip
+        json={
+            "email": "det.lee@salinas.example",
+            "password": "investigator passphrase",
+            "name": "desk",
+        },
+    )
     assert login.status_code == 201
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {login.get_json()['token']}"})
     assert me.get_json()["agency"] == "Salinas PD"

@@ -53,8 +53,10 @@ def test_messages_go_out_in_the_order_of_their_events(app, mailbox):
     services = app.extensions["canvass"]
     for n in range(5):
         services.store.append(
-            f"owner-{n}", [NewEvent("OwnerSignedUp", {})], NO_STREAM,
+            f"owner-{n}",
+            [NewEvent("OwnerSignedUp", {})],
+            NO_STREAM,
             [OutgoingMessage(f"person{n}@example.org", f"Message {n}", "Hi")],
-        )  # fmt: skip
+        )
     services.outbox.send_pending()
     assert [m["Subject"] for m in mailbox.messages] == [f"Message {n}" for n in range(5)]

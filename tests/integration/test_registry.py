@@ -76,9 +76,16 @@ def test_a_site_lives_through_registration_edits_pause_and_unregistration(servic
         assert tuple(row) == (None, None)
     types = [event.type for event in services.store.read_stream(site_stream(site))]
     assert types == [
-        "SiteRegistered", "CameraAdded", "CameraAdded", "SiteDetailsChanged", "CameraChanged",
-        "CameraRemoved", "SitePaused", "SiteResumed", "SiteUnregistered",
-    ]  # fmt: skip
+        "SiteRegistered",
+        "CameraAdded",
+        "CameraAdded",
+        "SiteDetailsChanged",
+        "CameraChanged",
+        "CameraRemoved",
+        "SitePaused",
+        "SiteResumed",
+        "SiteUnregistered",
+    ]
     with pytest.raises(SiteNotFound):
         registry.execute(c.PauseSite(site, OWNER))
 
@@ -130,11 +137,22 @@ def load_sites(services, sites: list[tuple[str, Point]]) -> None:
     for n, (site_id, point) in enumerate(sites):
         owner = f"owner-{n % 50}"
         registered = e.SiteRegistered(
-            site_id, owner, "home", "Home", None, point.latitude, point.longitude, "pin", None,
-            True, ["all"], False,
-        )  # fmt: skip
-        camera = e.CameraAdded(site_id, f"{site_id}-cam", "Door", 0.0, 90.0, 20.0, "outdoor",
-                               "motion", 14)  # fmt: skip
+            site_id,
+            owner,
+            "home",
+            "Home",
+            None,
+            point.latitude,
+            point.longitude,
+            "pin",
+            None,
+            True,
+            ["all"],
+            False,
+        )
+        camera = e.CameraAdded(
+            site_id, f"{site_id}-cam", "Door", 0.0, 90.0, 20.0, "outdoor", "motion", 14
+        )
         events = [to_new_event(services.vault, owner, ev, {}) for ev in (registered, camera)]
         services.store.append(site_stream(site_id), events, NO_STREAM)
     services.projections.catch_up(["registry"])
@@ -194,9 +212,11 @@ def test_spatial_search_agrees_with_a_brute_force_geodesic_scan_on_ten_thousand_
         for _ in range(30):
             _, anchor = rng.choice(sites)
             corners = [
-                Point(anchor.latitude + 0.01 * math.sin(a) * rng.uniform(0.3, 1),
-                      anchor.longitude + 0.012 * math.cos(a) * rng.uniform(0.3, 1))
+                Point(
+                    anchor.latitude + 0.01 * math.sin(a) * rng.uniform(0.3, 1),
+                    anchor.longitude + 0.012 * math.cos(a) * rng.uniform(0.3, 1),
+                )
                 for a in sorted(rng.uniform(0, 2 * math.pi) for _ in range(rng.randint(3, 8)))
-            ]  # fmt: skip
+            ]
             found = {hit.camera_id for hit in cameras_within_polygon(conn, Polygon(corners))}
             assert found == brute_force_polygon(sites, corners)

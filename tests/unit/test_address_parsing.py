@@ -27,21 +27,30 @@ def test_street_names_compare_equal_whatever_the_spelling(typed, stored):
     [
         ("1531 McKinnon St", "1531", "MCKINNON ST", "", "", ""),
         ("1531 McKinnon St #C, Salinas", "1531", "MCKINNON ST", "C", "SALINAS", ""),
-        ("1531 McKinnon Street Apt C, Salinas, CA 93906", "1531", "MCKINNON ST", "C",
-         "SALINAS", "93906"),
+        (
+            "1531 McKinnon Street Apt C, Salinas, CA 93906",
+            "1531",
+            "MCKINNON ST",
+            "C",
+            "SALINAS",
+            "93906",
+        ),
         ("15510 Fenkell St - BP", "15510", "FENKELL ST", "", "", ""),
-        ("200 Main St Suite 4, Monterey, 93940-1234", "200", "MAIN ST", "4", "MONTEREY",
-         "93940"),
+        ("200 Main St Suite 4, Monterey, 93940-1234", "200", "MAIN ST", "4", "MONTEREY", "93940"),
     ],
-)  # fmt: skip
+)
 def test_an_address_is_taken_apart_into_number_street_unit_city_and_postcode(
     typed, number, street, unit, city, postcode
 ):
     parsed = parse_address(typed)
     assert parsed is not None
     assert (parsed.number, parsed.street, parsed.unit, parsed.city, parsed.postcode) == (
-        number, street, unit, city, postcode
-    )  # fmt: skip
+        number,
+        street,
+        unit,
+        city,
+        postcode,
+    )
 
 
 @pytest.mark.parametrize("typed", ["", "McKinnon Street", ", Salinas", "near the park"])

@@ -75,8 +75,9 @@ def test_a_site_with_a_bad_field_is_refused_naming_the_field(overrides, field):
 
 
 def test_a_site_outside_the_service_area_is_refused():
-    monterey = Polygon([Point(36.2, -122.1), Point(36.2, -121.2), Point(37.0, -121.2),
-                        Point(37.0, -122.1)])  # fmt: skip
+    monterey = Polygon(
+        [Point(36.2, -122.1), Point(36.2, -121.2), Point(37.0, -121.2), Point(37.0, -122.1)]
+    )
     policy = RegistryPolicy(service_area=monterey)
     assert decide(register(), SiteState(), policy)
     with pytest.raises(InvalidSite) as refused:
@@ -162,7 +163,15 @@ def test_changing_or_removing_a_camera_the_site_does_not_have_is_refused():
     with pytest.raises(CameraNotFound):
         decide(c.ChangeCamera(SITE, OWNER, "cam-x", CAMERA), state, POLICY)
     with pytest.raises(CameraNotFound):
-        decide(c.RemoveCamera(SITE, OWNER, "cam-x", ), state, POLICY)  # fmt: skip
+        decide(
+            c.RemoveCamera(
+                SITE,
+                OWNER,
+                "cam-x",
+            ),
+            state,
+            POLICY,
+        )
 
 
 def test_a_site_cannot_be_registered_twice():
