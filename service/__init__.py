@@ -8,11 +8,12 @@ from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
-from registry.api import blp as registry_api
 
 from accounts.api import blp as accounts_api
+from registry.api import blp as registry_api
 
 from . import cli, configuration, errors, observability
+from .assets import bp as assets_blueprint
 from .health import blp as health_blueprint
 from .home import bp as home_blueprint
 from .wiring import build_services
@@ -33,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(accounts_api)
     api.register_blueprint(registry_api)
     app.register_blueprint(home_blueprint)
+    app.register_blueprint(assets_blueprint)
 
     errors.init_app(app)
     cli.init_app(app)

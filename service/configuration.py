@@ -49,6 +49,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "OPENAPI_VERSION": "3.1.0",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",  # interactive documentation at /api/v1/docs
+        "OPENAPI_SWAGGER_UI_URL": "/assets/swagger-ui/",
+        "MAP_TILE_URL": None,  # e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (network)
+        "MAP_TILE_ATTRIBUTION": "",
     }
 
 

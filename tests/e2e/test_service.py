@@ -185,3 +185,14 @@ def test_the_template_database_is_migrated_to_the_newest_revision(sqlite_templat
     conn = sqlite3.connect(sqlite_template.path)
     assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == head_revision()
     conn.close()
+
+
+def test_the_interactive_api_documentation_works_without_a_network(client):
+    import re
+
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.get_data(as_text=True))
+    assert assets and all(url.startswith("/assets/") for url in assets)
+    for url in assets:
+        assert client.get(url).status_code == 200
