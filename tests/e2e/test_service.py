@@ -195,4 +195,6 @@ def test_the_interactive_api_documentation_works_without_a_network(client):
     assets = re.findall(r'(?:src|href)="([^"]+)"', page.get_data(as_text=True))
     assert assets and all(url.startswith("/assets/") for url in assets)
     for url in assets:
-        assert client.get(url).status_code == 200
+        with client.get(url) as response:
+            assert response.status_code == 200
+            assert len(response.get_data()) > 1000
