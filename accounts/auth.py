@@ -21,9 +21,10 @@ def account_service() -> AccountService:
 
 
 def current_user() -> User | None:
-    """The user making this request, once per request."""
+    """The user making this request: by bearer token under /api/, by session cookie on
+    pages. The API never accepts the cookie, so no other site can make a browser call it."""
     if "user" not in g:
-        g.user = _from_bearer_token() if _bearer() is not None else _from_session()
+        g.user = _from_bearer_token() if request.path.startswith("/api/") else _from_session()
     user: User | None = g.user
     return user
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -112,3 +113,49 @@ def cameras_of_site(conn: sa.Connection, site_id: str) -> list[dict[str, Any]]:
     """A site's cameras, by label."""
     query = sa.select(cameras).where(cameras.c.site_id == site_id).order_by(cameras.c.label)
     return [dict(row._mapping) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageCell:
+    """A square of the public map: how many sites and cameras lie in it."""
+
+    south: float
+    west: float
+    size: float
+    sites: int
+    cameras: int
+
+
+def coverage_cells(
+    conn: sa.Connection,
+    south: float,
+    west: float,
+    north: float,
+    east: float,
+    cell_degrees: float,
+    minimum_sites: int = 3,
+) -> list[CoverageCell]:
+    """Counts of active sites and their cameras per grid cell in a box.
+
+    Cells with fewer than `minimum_sites` sites are left out, so that no count points at a
+    single home; no position finer than a cell ever leaves this function.
+    """
+    query = sa.text(
+        "SELECT s.latitude, s.longitude, count(c.camera_id) FROM registry_sites s"
+        " LEFT JOIN registry_cameras c ON c.site_id = s.site_id"
+        " WHERE s.status = 'active' AND s.latitude BETWEEN :south AND :north"
+        " AND s.longitude BETWEEN :west AND :east"
+        " GROUP BY s.site_id, s.latitude, s.longitude"
+    )
+    cells: dict[tuple[int, int], list[int]] = {}
+    parameters = {"south": south, "north": north, "west": west, "east": east}
+    for latitude, longitude, camera_count in conn.execute(query, parameters):
+        key = (math.floor(latitude / cell_degrees), math.floor(longitude / cell_degrees))
+        counts = cells.setdefault(key, [0, 0])
+        counts[0] += 1
+        counts[1] += camera_count
+    return [
+        CoverageCell(row * cell_degrees, col * cell_degrees, cell_degrees, n_sites, n_cameras)
+        for (row, col), (n_sites, n_cameras) in sorted(cells.items())
+        if n_sites >= minimum_sites
+    ]

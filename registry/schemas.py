@@ -177,3 +177,24 @@ class GeocodeSchema(Schema):
 
 
 __all__ = ["LOCATION_SOURCES"]
+
+
+class CoverageQuerySchema(Schema):
+    south = fields.Float(load_default=-90, validate=validate.Range(-90, 90), allow_nan=False)
+    west = fields.Float(load_default=-180, validate=validate.Range(-180, 180), allow_nan=False)
+    north = fields.Float(load_default=90, validate=validate.Range(-90, 90), allow_nan=False)
+    east = fields.Float(load_default=180, validate=validate.Range(-180, 180), allow_nan=False)
+
+
+class CoverageCellSchema(Schema):
+    south = fields.Float()
+    west = fields.Float()
+    size_degrees = fields.Float(attribute="size")
+    sites = fields.Integer()
+    cameras = fields.Integer()
+
+
+class CoverageSchema(Schema):
+    cell_degrees = fields.Float()
+    minimum_sites = fields.Integer()
+    cells = fields.List(fields.Nested(CoverageCellSchema))

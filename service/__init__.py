@@ -6,11 +6,16 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Api
+from flask_wtf.csrf import CSRFProtect
 
 from accounts.api import blp as accounts_api
+from accounts.auth import current_user
+from accounts.pages import bp as account_pages
 from registry.api import blp as registry_api
+from registry.pages import bp as owner_pages
+from registry.pages import public as public_pages
 
 from . import cli, configuration, errors, observability
 from .assets import bp as assets_blueprint
@@ -35,6 +40,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(registry_api)
     app.register_blueprint(home_blueprint)
     app.register_blueprint(assets_blueprint)
+
+    app.register_blueprint(account_pages)
+    app.register_blueprint(owner_pages)
+    app.register_blueprint(public_pages)
+    csrf = CSRFProtect(app)
+    for blueprint in (health_blueprint, accounts_api, registry_api):
+        csrf.exempt(blueprint)  # bearer tokens, never cookies, authenticate the API
+
+    @app.context_processor
+    def signed_in() -> dict[str, Any]:
+        return {"signed_in_user": current_user() if not request.path.startswith("/api/") else None}
 
     errors.init_app(app)
     cli.init_app(app)

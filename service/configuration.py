@@ -43,6 +43,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "GEOCODER_OPTIONS": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,  # set to true behind HTTPS
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "API_TITLE": "Camera registry and video canvass",
         "API_VERSION": "v1",

@@ -1,0 +1,147 @@
+"""Pages for people: sign up, confirm the address, log in and out, choose a password."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response
+
+from .auth import account_service
+from .errors import InvalidAccount, InvalidLink, LoginFailed, NotVerified, TooManyAttempts
+from .schemas import EmailSchema, SignUpSchema
+
+bp = Blueprint("account_pages", __name__, template_folder="templates")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup() -> str | Response:
+    """Sign up as an owner."""
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in ("email", "display_name")}
+        try:
+            body = SignUpSchema().load(values | {"password": request.form.get("password", "")})
+            account_service().sign_up(body["email"], body["password"], body["display_name"])
+        except ValidationError as invalid:
+            errors = _messages(invalid.messages)
+        except InvalidAccount as invalid:
+            errors = invalid.errors
+        else:
+            current_app.extensions["canvass"].outbox.send_pending()
+            return redirect(url_for("account_pages.signup_sent"))
+    return render_template(
+        "accounts/signup.html", values=values, errors=errors
+    ), 200 if not errors else 422  # type: ignore[return-value]
+
+
+@bp.get("/signup/sent")
+def signup_sent() -> str:
+    """Tell the person to look for the confirmation email."""
+    return render_template("accounts/check_email.html", purpose="confirm your email address")
+
+
+@bp.get("/verify-email")
+def verify_email() -> str | Response:
+    """Confirm an address from the emailed link."""
+    try:
+        account_service().verify_email(request.args.get("token", ""))
+    except InvalidLink as invalid:
+        return render_template("accounts/link_problem.html", message=str(invalid)), 400  # type: ignore[return-value]
+    flash("Your email address is confirmed. Log in to add your cameras.")
+    return redirect(url_for("account_pages.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    """Log in with email and password."""
+    values: dict[str, Any] = {"next": request.args.get("next", "")}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {"email": request.form.get("email", ""), "next": request.form.get("next", "")}
+        try:
+            user = account_service().log_in(
+                values["email"], request.form.get("password", ""), request.remote_addr or "unknown"
+            )
+        except (LoginFailed, NotVerified, TooManyAttempts) as refused:
+            errors = {"email": [str(refused)]}
+        else:
+            session.clear()
+            session["user_id"] = user.user_id
+            session.permanent = True
+            return redirect(_safe_next(values["next"]) or url_for("owner_pages.dashboard"))
+    status = 200 if not errors else 401
+    return render_template("accounts/login.html", values=values, errors=errors), status  # type: ignore[return-value]
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Forget the session."""
+    session.clear()
+    flash("You are logged out.")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password() -> str | Response:
+    """Ask for a link to choose a new password."""
+    errors: dict[str, list[str]] = {}
+    values = {"email": request.form.get("email", "")}
+    if request.method == "POST":
+        try:
+            body = EmailSchema().load(values)
+            account_service().request_password_reset(body["email"])
+        except ValidationError as invalid:
+            errors = _messages(invalid.messages)
+        except InvalidAccount as invalid:
+            errors = invalid.errors
+        else:
+            current_app.extensions["canvass"].outbox.send_pending()
+            return render_template("accounts/check_email.html", purpose="choose a new password")
+    return render_template("accounts/forgot_password.html", values=values, errors=errors)
+
+
+@bp.route("/set-password", methods=["GET", "POST"])
+def set_password() -> str | Response:
+    """Choose a password with the emailed link."""
+    token = request.values.get("token", "")
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if password != request.form.get("confirm", ""):
+            errors = {"confirm": ["The two passwords are not the same."]}
+        else:
+            try:
+                account_service().set_password(token, password)
+            except InvalidAccount as invalid:
+                errors = invalid.errors
+            except InvalidLink as invalid:
+                return render_template("accounts/link_problem.html", message=str(invalid)), 400  # type: ignore[return-value]
+            else:
+                flash("Your password is set. Log in with it now.")
+                return redirect(url_for("account_pages.login"))
+    return render_template("accounts/set_password.html", token=token, errors=errors)
+
+
+def _safe_next(target: str) -> str | None:
+    """Only a path on this site, so a link cannot send people elsewhere after login."""
+    parsed = urlparse(target)
+    if target.startswith("/") and not target.startswith("//") and not parsed.netloc:
+        return target
+    return None
+
+
+def _messages(messages: Any) -> dict[str, list[str]]:
+    return {k: v if isinstance(v, list) else [str(v)] for k, v in dict(messages).items()}

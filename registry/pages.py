@@ -1,0 +1,278 @@
+"""Pages for owners: their sites on a map, adding and editing sites and cameras, consent."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from marshmallow import ValidationError
+
+from accounts.auth import page_login_required
+
+from . import actions as a
+from . import commands as c
+from .decider import PLACEMENTS, RECORDING_MODES, SITE_KINDS
+from .errors import InvalidSite, LimitReached, NotAllowedNow
+from .queries import sites_of_owner
+from .schemas import CameraSchema, ConsentSchema, NewSiteSchema, SiteLocationSchema
+
+bp = Blueprint("owner_pages", __name__, template_folder="templates")
+public = Blueprint("public_pages", __name__, template_folder="templates")
+owner_page = page_login_required("owner")
+
+CATEGORY_LABELS = {
+    "violent_crime": "Violent crime (assault, robbery, shootings)",
+    "property_crime": "Property crime (burglary, theft, vandalism)",
+    "missing_person": "A missing person",
+    "traffic": "Traffic collisions and hit-and-run",
+}
+
+
+@bp.context_processor
+def choices() -> dict[str, Any]:
+    return {
+        "site_kinds": [(k, k.title()) for k in SITE_KINDS],
+        "placements": [(p, p.title()) for p in PLACEMENTS],
+        "recording_modes": [(m, "All the time" if m == "continuous" else "When it sees motion")
+                            for m in RECORDING_MODES],
+        "category_labels": CATEGORY_LABELS,
+        "map_settings": {
+            "tiles": current_app.config.get("MAP_TILE_URL"),
+            "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
+        },
+    }  # fmt: skip
+
+
+@public.get("/map")
+def coverage_map() -> ResponseReturnValue:
+    """The public map: counts per area, never a point."""
+    settings = {"tiles": current_app.config.get("MAP_TILE_URL"),
+                "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or ""}  # fmt: skip
+    return render_template("registry/coverage.html", map_settings=settings)
+
+
+@bp.get("/dashboard")
+@owner_page
+def dashboard() -> ResponseReturnValue:
+    """The owner's sites, on a map and in a list."""
+    with a.read() as conn:
+        sites = [a.with_cameras(conn, row) for row in sites_of_owner(conn, a.owner_id())]
+    return render_template("registry/dashboard.html", sites=sites, sites_json=_map_data(sites))
+
+
+@bp.route("/sites/new", methods=["GET", "POST"])
+@owner_page
+def new_site() -> ResponseReturnValue:
+    """Register a site by address or by a pin on the map."""
+    values: dict[str, Any] = {"kind": "home", "contact_for_requests": "yes", "categories": ["all"]}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = _site_form()
+        try:
+            body = NewSiteSchema().load(_site_payload(values))
+            site = a.register(body)
+        except ValidationError as invalid:
+            errors = _flatten(invalid.messages)
+        except (InvalidSite, LimitReached) as refused:
+            errors = getattr(refused, "errors", None) or {"label": [str(refused)]}
+        else:
+            flash("Your site is registered. Now add its cameras.")
+            return redirect(url_for("owner_pages.site", site_id=site["site_id"]))
+    return _render_site_form("registry/new_site.html", values, errors)
+
+
+@bp.get("/sites/<site_id>")
+@owner_page
+def site(site_id: str) -> ResponseReturnValue:
+    """One site: its map, cameras, consent and status."""
+    return _render_site(a.site_view(site_id))
+
+
+@bp.route("/sites/<site_id>/edit", methods=["GET", "POST"])
+@owner_page
+def edit_site(site_id: str) -> ResponseReturnValue:
+    """Change a site's name, address or position."""
+    current = a.site_view(site_id)
+    values: dict[str, Any] = dict(current)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = current | _site_form()
+        try:
+            body = SiteLocationSchema().load(_site_payload(values, location_only=True))
+            latitude, longitude, source = a.locate(body)
+            a.execute(c.ChangeSiteDetails(site_id, a.owner_id(), body["label"], body["address"],
+                                         latitude, longitude, source))  # fmt: skip
+        except ValidationError as invalid:
+            errors = _flatten(invalid.messages)
+        except InvalidSite as refused:
+            errors = refused.errors
+        else:
+            flash("Your changes are saved.")
+            return redirect(url_for("owner_pages.site", site_id=site_id))
+    return _render_site_form("registry/edit_site.html", values, errors)
+
+
+@bp.post("/sites/<site_id>/consent")
+@owner_page
+def set_consent(site_id: str) -> ResponseReturnValue:
+    """Save what the owner agrees to be asked for."""
+    form = _consent_form()
+    try:
+        body = ConsentSchema().load(form)
+        a.execute(c.SetConsent(site_id, a.owner_id(), body["contact_for_requests"],
+                              tuple(body["categories"]), body["share_exact_location"]))  # fmt: skip
+    except (ValidationError, InvalidSite) as invalid:
+        errors = (
+            _flatten(invalid.messages) if isinstance(invalid, ValidationError) else invalid.errors
+        )
+        return _render_site(a.site_view(site_id), consent_errors=errors, consent=form), 422
+    flash("Your choices are saved.")
+    return redirect(url_for("owner_pages.site", site_id=site_id))
+
+
+@bp.post("/sites/<site_id>/cameras")
+@owner_page
+def add_camera(site_id: str) -> ResponseReturnValue:
+    """Add a camera."""
+    form = _camera_form()
+    try:
+        camera = CameraSchema().load(_camera_payload(form))
+        a.add_camera(site_id, camera)
+    except ValidationError as invalid:
+        return _render_site(a.site_view(site_id), camera_errors=_flatten(invalid.messages),
+                            camera=form), 422  # fmt: skip
+    except (InvalidSite, LimitReached, NotAllowedNow) as refused:
+        errors = getattr(refused, "errors", None) or {"label": [str(refused)]}
+        return _render_site(a.site_view(site_id), camera_errors=errors, camera=form), 422
+    flash(f"Camera “{camera['label']}” added.")
+    return redirect(url_for("owner_pages.site", site_id=site_id))
+
+
+@bp.post("/sites/<site_id>/cameras/<camera_id>/remove")
+@owner_page
+def remove_camera(site_id: str, camera_id: str) -> ResponseReturnValue:
+    """Remove a camera."""
+    a.execute(c.RemoveCamera(site_id, a.owner_id(), camera_id))
+    flash("The camera is removed.")
+    return redirect(url_for("owner_pages.site", site_id=site_id))
+
+
+@bp.post("/sites/<site_id>/pause")
+@owner_page
+def pause(site_id: str) -> ResponseReturnValue:
+    """Pause requests for a site."""
+    a.execute(c.PauseSite(site_id, a.owner_id()))
+    flash("Paused: no requests will reach you for this site until you resume it.")
+    return redirect(url_for("owner_pages.site", site_id=site_id))
+
+
+@bp.post("/sites/<site_id>/resume")
+@owner_page
+def resume(site_id: str) -> ResponseReturnValue:
+    """Resume a paused site."""
+    a.execute(c.ResumeSite(site_id, a.owner_id()))
+    flash("Resumed: detectives may ask you for footage again.")
+    return redirect(url_for("owner_pages.site", site_id=site_id))
+
+
+@bp.route("/sites/<site_id>/unregister", methods=["GET", "POST"])
+@owner_page
+def unregister(site_id: str) -> ResponseReturnValue:
+    """Ask to confirm, then unregister a site."""
+    current = a.site_view(site_id)
+    if request.method == "GET":
+        return render_template("registry/unregister.html", site=current)
+    a.execute(c.UnregisterSite(site_id, a.owner_id()))
+    flash(f"“{current['label']}” is unregistered and no longer appears in any search.")
+    return redirect(url_for("owner_pages.dashboard"))
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _site_form() -> dict[str, Any]:
+    form = request.form
+    return {
+        "label": form.get("label", ""),
+        "kind": form.get("kind", "home"),
+        "address": form.get("address", ""),
+        "latitude": form.get("latitude", ""),
+        "longitude": form.get("longitude", ""),
+    } | _consent_form()
+
+
+def _consent_form() -> dict[str, Any]:
+    form = request.form
+    chosen = form.getlist("categories")
+    return {
+        "contact_for_requests": form.get("contact_for_requests", "yes"),
+        "categories": ["all"] if form.get("scope", "all") == "all" else chosen,
+        "share_exact_location": form.get("share_exact_location") == "yes",
+    }
+
+
+def _site_payload(values: dict[str, Any], location_only: bool = False) -> dict[str, Any]:
+    payload: dict[str, Any] = {"label": values["label"], "address": values["address"] or None}
+    for key in ("latitude", "longitude"):
+        if str(values.get(key) or "").strip():
+            payload[key] = values[key]
+    if location_only:
+        return payload
+    return payload | {
+        "kind": values["kind"],
+        "contact_for_requests": values["contact_for_requests"] != "no",
+        "categories": values["categories"],
+        "share_exact_location": values["share_exact_location"],
+    }
+
+
+def _camera_form() -> dict[str, str]:
+    fields = ("label", "bearing_degrees", "field_of_view_degrees", "range_metres",
+              "placement", "recording", "retention_days")  # fmt: skip
+    return {name: request.form.get(name, "").strip() for name in fields}
+
+
+def _camera_payload(form: dict[str, str]) -> dict[str, Any]:
+    payload: dict[str, Any] = {k: v for k, v in form.items() if v != ""}
+    if payload.get("retention_days", "").isdigit():
+        payload["retention_days"] = int(payload["retention_days"])
+    return payload
+
+
+def _render_site_form(
+    template: str, values: dict[str, Any], errors: dict[str, list[str]]
+) -> ResponseReturnValue:
+    return render_template(template, values=values, errors=errors), 422 if errors else 200
+
+
+def _render_site(site: dict[str, Any], **extra: Any) -> str:
+    extra.setdefault("camera", {"placement": "outdoor", "recording": "continuous"})
+    extra.setdefault("consent", site)
+    return render_template("registry/site.html", site=site, sites_json=_map_data([site]), **extra)
+
+
+def _map_data(sites: list[dict[str, Any]]) -> str:
+    return json.dumps([
+        {"label": s["label"], "status": s["status"], "latitude": s["latitude"],
+         "longitude": s["longitude"], "url": url_for("owner_pages.site", site_id=s["site_id"]),
+         "cameras": [{"label": cam["label"], "bearing": cam["bearing_degrees"],
+                      "fov": cam["field_of_view_degrees"], "range": cam["range_metres"]}
+                     for cam in s["cameras"]]}
+        for s in sites if s["latitude"] is not None
+    ])  # fmt: skip
+
+
+def _flatten(messages: Any) -> dict[str, list[str]]:
+    flat: dict[str, list[str]] = {}
+    for key, value in dict(messages).items():
+        if isinstance(value, dict):
+            flat[key] = [
+                m
+                for inner in value.values()
+                for m in (inner if isinstance(inner, list) else [inner])
+            ]
+        else:
+            flat[key] = value if isinstance(value, list) else [str(value)]
+    return flat
