@@ -69,7 +69,7 @@ class AccountService:
         self._engine = engine
         self._projections = projections
         self._links = links
-        self._public_url = public_url.rstrip("/")
+        self.public_url = public_url.rstrip("/")  # where links in emails point
         self.per_account = LoginLimiter(engine, limit=5, window=timedelta(minutes=15))
         self.per_address = LoginLimiter(engine, limit=30, window=timedelta(minutes=15))
 
@@ -227,7 +227,7 @@ class AccountService:
             raise InvalidAccount(errors)
 
     def _link(self, purpose: str, user_id: str, state: str, path: str) -> str:
-        return f"{self._public_url}{path}?token={self._links.make(purpose, user_id, state)}"
+        return f"{self.public_url}{path}?token={self._links.make(purpose, user_id, state)}"
 
     def _execute(
         self,

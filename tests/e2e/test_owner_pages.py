@@ -1,0 +1,189 @@
+"""The owners' pages through the Flask test client: forms, CSRF, redirects and privacy."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.test_owner_journey_api import EMAIL, PASSWORD, link_token
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def post_form(client, path, data):
+    token = csrf_of(client.get(path).get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def signed_in(client, mailbox):
+    response = post_form(
+        client, "/signup", {"display_name": "Maria", "email": EMAIL, "password": PASSWORD}
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/signup/sent")
+    verified = client.get(f"/verify-email?token={link_token(mailbox.to(EMAIL)[0])}")
+    assert verified.status_code == 302
+    login = post_form(client, "/login", {"email": EMAIL, "password": PASSWORD})
+    assert login.status_code == 302 and login.headers["Location"].endswith("/dashboard")
+    return client
+
+
+def test_an_owner_adds_a_site_by_pin_and_a_camera_through_the_pages(app, client, mailbox):
+    signed_in(client, mailbox)
+    created = post_form(
+        client,
+        "/sites/new",
+        {
+            "label": "Home",
+            "kind": "home",
+            "address": "",
+            "latitude": "36.6777",
+            "longitude": "-121.6555",
+            "contact_for_requests": "yes",
+            "scope": "chosen",
+            "categories": ["violent_crime", "missing_person"],
+        },
+    )
+    assert created.status_code == 302
+    site_path = created.headers["Location"]
+    page = client.get(site_path).get_data(as_text=True)
+    assert "Your site is registered" in page
+
+    added = client.post(
+        f"{site_path}/cameras",
+        data={
+            "csrf_token": csrf_of(page),
+            "label": "Front door",
+            "bearing_degrees": "180",
+            "field_of_view_degrees": "90",
+            "range_metres": "15",
+            "placement": "outdoor",
+            "recording": "motion",
+            "retention_days": "14",
+        },
+    )
+    assert added.status_code == 302
+    page = client.get(site_path).get_data(as_text=True)
+    assert "Front door" in page and "14 days" in page
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Home" in dashboard and "1 camera" in dashboard
+    assert '"label": "Front door"' in dashboard.replace("&#34;", '"')
+
+
+def test_a_form_with_mistakes_keeps_what_was_typed_and_names_each_problem(app, client, mailbox):
+    signed_in(client, mailbox)
+    response = post_form(
+        client,
+        "/sites/new",
+        {
+            "label": "",
+            "kind": "home",
+            "address": "",
+            "latitude": "91",
+            "longitude": "",
+            "contact_for_requests": "yes",
+            "scope": "all",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "This field is required." in page or "Use 1 to 100 characters." in page
+    assert "Latitude must be a number from -90 to 90." in page
+    assert 'value="91"' in page
+    assert app.extensions["canvass"].store.head() == 3  # only the sign-up's events
+
+
+def test_a_camera_with_a_bad_value_is_explained_next_to_the_field(app, client, mailbox):
+    signed_in(client, mailbox)
+    created = post_form(
+        client,
+        "/sites/new",
+        {
+            "label": "Shop",
+            "kind": "business",
+            "latitude": "36.6",
+            "longitude": "-121.6",
+            "contact_for_requests": "yes",
+            "scope": "all",
+        },
+    )
+    site_path = created.headers["Location"]
+    page = client.get(site_path).get_data(as_text=True)
+    response = client.post(
+        f"{site_path}/cameras",
+        data={
+            "csrf_token": csrf_of(page),
+            "label": "Till",
+            "bearing_degrees": "400",
+            "field_of_view_degrees": "90",
+            "range_metres": "ten",
+            "placement": "outdoor",
+            "recording": "motion",
+            "retention_days": "two weeks",
+        },
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "The direction must be from 0 (north) up to 360 degrees." in text
+    assert "Enter a number." in text
+    assert "Enter a whole number of days." in text
+    assert 'value="Till"' in text
+
+
+def test_pages_for_owners_send_strangers_to_the_login_page(client):
+    for path in ("/dashboard", "/sites/new", "/sites/anything"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert "/login?next=" in response.headers["Location"]
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, mailbox):
+    response = client.post(
+        "/signup", data={"display_name": "M", "email": EMAIL, "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert mailbox.messages == []
+
+
+def test_login_does_not_redirect_to_other_websites(client, mailbox):
+    signed_in(client, mailbox)
+    client.post(
+        "/logout", data={"csrf_token": csrf_of(client.get("/dashboard").get_data(as_text=True))}
+    )
+    page = client.get("/login?next=https://evil.example/").get_data(as_text=True)
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_of(page),
+            "email": EMAIL,
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+        },
+    )
+    assert response.headers["Location"].endswith("/dashboard")
+
+
+def test_the_public_map_counts_cameras_per_square_and_hides_sparse_squares(
+    app, client, cli, shared_data
+):
+    cli.invoke(
+        args=[
+            "registry",
+            "import",
+            str(shared_data / "baltimore_cctv_locations.csv"),
+            "--format",
+            "baltimore-citiwatch",
+        ]
+    )
+    body = client.get("/api/v1/public/coverage").get_json()
+    cells = body["cells"]
+    assert cells and all(cell["sites"] >= 3 for cell in cells)
+    assert sum(cell["cameras"] for cell in cells) < 614  # sparse squares are hidden
+    text = str(body)
+    assert "site_id" not in text and "latitude" not in text
+    assert client.get("/map").status_code == 200
