@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
@@ -26,7 +27,7 @@ bp = Blueprint("account_pages", __name__, template_folder="templates")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-def signup() -> str | Response:
+def signup() -> ResponseReturnValue:
     """Sign up as an owner."""
     values: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
@@ -44,7 +45,7 @@ def signup() -> str | Response:
             return redirect(url_for("account_pages.signup_sent"))
     return render_template(
         "accounts/signup.html", values=values, errors=errors
-    ), 200 if not errors else 422  # type: ignore[return-value]
+    ), 200 if not errors else 422
 
 
 @bp.get("/signup/sent")
@@ -54,18 +55,18 @@ def signup_sent() -> str:
 
 
 @bp.get("/verify-email")
-def verify_email() -> str | Response:
+def verify_email() -> ResponseReturnValue:
     """Confirm an address from the emailed link."""
     try:
         account_service().verify_email(request.args.get("token", ""))
     except InvalidLink as invalid:
-        return render_template("accounts/link_problem.html", message=str(invalid)), 400  # type: ignore[return-value]
+        return render_template("accounts/link_problem.html", message=str(invalid)), 400
     flash("Your email address is confirmed. Log in to add your cameras.")
     return redirect(url_for("account_pages.login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> ResponseReturnValue:
     """Log in with email and password."""
     values: dict[str, Any] = {"next": request.args.get("next", "")}
     errors: dict[str, list[str]] = {}
@@ -82,8 +83,8 @@ def login() -> str | Response:
             session["user_id"] = user.user_id
             session.permanent = True
             return redirect(_safe_next(values["next"]) or url_for("owner_pages.dashboard"))
-    status = 200 if not errors else 401
-    return render_template("accounts/login.html", values=values, errors=errors), status  # type: ignore[return-value]
+    page = render_template("accounts/login.html", values=values, errors=errors)
+    return page, 401 if errors else 200
 
 
 @bp.post("/logout")
@@ -95,7 +96,7 @@ def logout() -> Response:
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-def forgot_password() -> str | Response:
+def forgot_password() -> ResponseReturnValue:
     """Ask for a link to choose a new password."""
     errors: dict[str, list[str]] = {}
     values = {"email": request.form.get("email", "")}
@@ -110,11 +111,12 @@ def forgot_password() -> str | Response:
         else:
             current_app.extensions["canvass"].outbox.send_pending()
             return render_template("accounts/check_email.html", purpose="choose a new password")
-    return render_template("accounts/forgot_password.html", values=values, errors=errors)
+    page = render_template("accounts/forgot_password.html", values=values, errors=errors)
+    return page, 422 if errors else 200
 
 
 @bp.route("/set-password", methods=["GET", "POST"])
-def set_password() -> str | Response:
+def set_password() -> ResponseReturnValue:
     """Choose a password with the emailed link."""
     token = request.values.get("token", "")
     errors: dict[str, list[str]] = {}
@@ -128,7 +130,7 @@ def set_password() -> str | Response:
             except InvalidAccount as invalid:
                 errors = invalid.errors
             except InvalidLink as invalid:
-                return render_template("accounts/link_problem.html", message=str(invalid)), 400  # type: ignore[return-value]
+                return render_template("accounts/link_problem.html", message=str(invalid)), 400
             else:
                 flash("Your password is set. Log in with it now.")
                 return redirect(url_for("account_pages.login"))

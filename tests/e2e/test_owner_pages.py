@@ -187,3 +187,30 @@ def test_the_public_map_counts_cameras_per_square_and_hides_sparse_squares(
     text = str(body)
     assert "site_id" not in text and "latitude" not in text
     assert client.get("/map").status_code == 200
+
+
+def test_another_owners_site_page_is_not_found_and_cannot_be_changed(app, client, mailbox):
+    from tests.e2e.test_owner_journey_api import sign_up_and_verify
+
+    bearer = {"Authorization": "Bearer " + sign_up_and_verify(client, mailbox, "alice@example.org")}
+    site = client.post(
+        "/api/v1/sites",
+        headers=bearer,
+        json={"label": "Alice's", "latitude": 36.6, "longitude": -121.6},
+    ).get_json()
+    signed_in(client, mailbox)  # Maria
+    head = app.extensions["canvass"].store.head()
+    for path in (
+        f"/sites/{site['site_id']}",
+        f"/sites/{site['site_id']}/edit",
+        f"/sites/{site['site_id']}/unregister",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "Page not found" in response.get_data(as_text=True)
+    token = csrf_of(client.get("/dashboard").get_data(as_text=True))
+    for action in ("pause", "resume", "unregister", "consent", "cameras"):
+        response = client.post(f"/sites/{site['site_id']}/{action}", data={"csrf_token": token})
+        assert response.status_code == 404, action
+    assert app.extensions["canvass"].store.head() == head
+    assert "Alice" not in client.get("/dashboard").get_data(as_text=True)

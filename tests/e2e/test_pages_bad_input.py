@@ -1,0 +1,106 @@
+"""Every field of every form, given bad values: the page names the problem, keeps the rest,
+and nothing is stored."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from tests.e2e.test_owner_pages import csrf_of, signed_in
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+SITE = {
+    "label": "Home",
+    "kind": "home",
+    "address": "",
+    "latitude": "36.6777",
+    "longitude": "-121.6555",
+    "contact_for_requests": "yes",
+    "scope": "all",
+}
+CAMERA = {
+    "label": "Door",
+    "bearing_degrees": "90",
+    "field_of_view_degrees": "90",
+    "range_metres": "20",
+    "placement": "outdoor",
+    "recording": "motion",
+    "retention_days": "14",
+}
+LONG = "x" * 5000
+
+# form: (path, valid fields, {field: [(bad value, words the page must show)]})
+FORMS = {
+    "sign up": ("/signup", {"display_name": "N", "email": "n@example.org",
+                            "password": "a long passphrase"}, {
+        "display_name": [("", "Use 1 to 80 characters."), (LONG, "Use 1 to 80 characters.")],
+        "email": [("", "Use 1 to 254 characters."), ("not-an-email", "like name@example.org"),
+                  (LONG, "Use 1 to 254 characters.")],
+        "password": [("short", "at least 10 characters"), (LONG, "Use 1 to 256 characters.")],
+    }),
+    "forgot password": ("/forgot-password", {"email": "n@example.org"}, {
+        "email": [("", "Use 1 to 254 characters."), ("nope", "like name@example.org")],
+    }),
+    "new site": ("/sites/new", SITE, {
+        "label": [("", "Use 1 to 100 characters."), (LONG, "Use 1 to 100 characters.")],
+        "kind": [("castle", "Choose one of: home, business.")],
+        "address": [(LONG, "Use at most 200 characters.")],
+        "latitude": [("north", "Enter a number."),
+                     ("91", "Latitude must be a number from -90 to 90.")],
+        "longitude": [("west", "Enter a number."),
+                      ("-181", "Longitude must be a number from -180 to 180.")],
+        "scope": [("chosen", "Choose 'all' or 1 to 4 kinds.")],
+    }),
+    "new camera": ("/sites/{site}/cameras", CAMERA, {
+        "label": [("", "This field is required."), (LONG, "Use 1 to 100 characters.")],
+        "bearing_degrees": [("", "This field is required."), ("east", "Enter a number."),
+                            ("360", "from 0 (north) up to 360 degrees")],
+        "field_of_view_degrees": [("0", "from 1 to 360 degrees"), ("wide", "Enter a number.")],
+        "range_metres": [("501", "from 1 to 500 metres"), ("", "This field is required.")],
+        "placement": [("underwater", "Choose one of: indoor, outdoor.")],
+        "recording": [("sometimes", "Choose one of: continuous, motion.")],
+        "retention_days": [("0", "1 to 365"), ("7.5", "Enter a whole number of days."),
+                           (LONG, "Enter a whole number of days.")],
+    }),
+    "consent": ("/sites/{site}/consent", {"contact_for_requests": "yes", "scope": "all"}, {
+        "scope": [("chosen", "Choose 'all' or 1 to 4 kinds.")],
+    }),
+}  # fmt: skip
+
+
+def cases():
+    for form, (path, valid, fields) in FORMS.items():
+        for field, bad in fields.items():
+            for value, words in bad:
+                yield pytest.param(
+                    path, valid, field, value, words, id=f"{form}-{field}-{value[:12]}"
+                )
+
+
+@pytest.mark.parametrize(("path", "valid", "field", "value", "words"), list(cases()))
+def test_a_bad_value_in_a_form_is_explained_and_nothing_is_stored(
+    app, client, mailbox, path, valid, field, value, words
+):
+    needs_site = "{site}" in path
+    if path not in ("/signup", "/forgot-password") or needs_site:
+        signed_in(client, mailbox)
+    site_path = ""
+    if needs_site:
+        page = client.get("/sites/new").get_data(as_text=True)
+        created = client.post("/sites/new", data={"csrf_token": csrf_of(page), **SITE})
+        site_path = created.headers["Location"].split("?")[0]
+    target = path.format(site=site_path.rsplit("/", 1)[-1])
+    form_page = site_path or target
+    token = csrf_of(client.get(form_page).get_data(as_text=True))
+    head = app.extensions["canvass"].store.head()
+
+    response = client.post(target, data={"csrf_token": token, **valid, field: value})
+
+    text = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422, text[:500]
+    assert words in text
+    assert 'class="error"' in text
+    assert "Traceback" not in text
+    assert app.extensions["canvass"].store.head() == head
