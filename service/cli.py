@@ -25,7 +25,8 @@ projections_cli = AppGroup("projections", help="Inspect and rebuild the read mod
 
 def init_app(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
-    for group in (db_cli, events_cli, projections_cli, registry_cli, geocoder_cli, accounts_cli):
+    groups = (db_cli, events_cli, projections_cli, registry_cli, geocoder_cli, accounts_cli)
+    for group in (*groups, outbox_cli):
         app.cli.add_command(group)
 
 
@@ -140,9 +141,10 @@ accounts_cli = AppGroup("accounts", help="Manage staff accounts.")
 @click.option("--role", type=click.Choice(STAFF_ROLES), required=True)
 @click.option("--agency", required=True, help="The agency the person works for.")
 @click.option("--email", required=True)
-@click.option("--name", "display_name", required=True, help="The person's name.")
-def accounts_create(role: str, agency: str, email: str, display_name: str) -> None:
+@click.option("--name", "display_name", help="The person's name (default: from the address).")
+def accounts_create(role: str, agency: str, email: str, display_name: str | None) -> None:
     """Create a staff account; the person chooses a password through an emailed link."""
+    display_name = display_name or email.split("@")[0].replace(".", " ").title()
     try:
         services().accounts.create_staff(email, display_name, role, agency)
     except InvalidAccount as invalid:
@@ -152,3 +154,14 @@ def accounts_create(role: str, agency: str, email: str, display_name: str) -> No
         raise click.ClickException("An account with this email address exists already.") from None
     sent = services().outbox.send_pending()
     click.echo(f"Created the {role} account at {agency}; {sent} email(s) sent.")
+
+
+outbox_cli = AppGroup("outbox", help="Email waiting to be sent.")
+
+
+@outbox_cli.command("send")
+def outbox_send() -> None:
+    """Send every message that is waiting (for example after the mail server was down)."""
+    outbox = services().outbox
+    sent = outbox.send_pending(limit=10_000)
+    click.echo(f"Sent {sent} message(s); {outbox.pending_count()} still waiting.")

@@ -53,6 +53,12 @@ FORMS = {
                       ("-181", "Longitude must be a number from -180 to 180.")],
         "scope": [("chosen", "Choose 'all' or 1 to 4 kinds.")],
     }),
+    "edit site": ("/sites/{site}/edit", LOCATION, {
+        "label": [("", "Use 1 to 100 characters."), (LONG, "Use 1 to 100 characters.")],
+        "address": [(LONG, "Use at most 200 characters.")],
+        "latitude": [("north", "Enter a number."), ("", "Give both latitude and longitude")],
+        "longitude": [("181", "Longitude must be a number from -180 to 180.")],
+    }),
     "new camera": ("/sites/{site}/cameras", CAMERA, {
         "label": [("", "This field is required."), (LONG, "Use 1 to 100 characters.")],
         "bearing_degrees": [("", "This field is required."), ("east", "Enter a number."),
@@ -92,7 +98,7 @@ def test_a_bad_value_in_a_form_is_explained_and_nothing_is_stored(
         created = client.post("/sites/new", data={"csrf_token": csrf_of(page), **SITE})
         site_path = created.headers["Location"].split("?")[0]
     target = path.format(site=site_path.rsplit("/", 1)[-1])
-    form_page = site_path or target
+    form_page = target if target.endswith("/edit") else (site_path or target)
     token = csrf_of(client.get(form_page).get_data(as_text=True))
     head = app.extensions["canvass"].store.head()
 
