@@ -30,6 +30,7 @@ CAMERA = {
     "retention_days": "14",
 }
 LONG = "x" * 5000
+LOCATION = {k: SITE[k] for k in ("label", "address", "latitude", "longitude")}
 
 # form: (path, valid fields, {field: [(bad value, words the page must show)]})
 FORMS = {
