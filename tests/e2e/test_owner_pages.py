@@ -214,3 +214,9 @@ def test_another_owners_site_page_is_not_found_and_cannot_be_changed(app, client
         assert response.status_code == 404, action
     assert app.extensions["canvass"].store.head() == head
     assert "Alice" not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_the_public_map_page_loads_its_own_script_and_leaflet_from_the_service(client):
+    page = client.get("/map").get_data(as_text=True)
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts == ["/assets/leaflet/leaflet.js", "/static/js/coverage-map.js"]
