@@ -8,15 +8,14 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import reduce
 from typing import Any
 
 import sqlalchemy as sa
 
-from events_store import NO_STREAM, EventStore
+from events_store import EventStore
+from events_store.handling import StreamModel, handle
 from events_store.outbox import OutgoingMessage
 from events_store.projections import ProjectionRunner
-from events_store.sealing import opened_data, to_new_event
 from events_store.vault import KeyVault
 
 from . import commands as c
@@ -30,6 +29,7 @@ from .projection import tokens, users
 from .ratelimit import LoginLimiter
 
 TOKEN_PREFIX = "cvs"
+ACCOUNT = StreamModel(EVENT_TYPES, AccountState(), evolve)
 
 
 @dataclass(frozen=True)
@@ -235,20 +235,26 @@ class AccountService:
         commands: Sequence[Any],
         messages: Sequence[OutgoingMessage] = (),
     ) -> None:
-        stream = f"user-{user_id}"
-        stored = self._store.read_stream(stream)
-        state = reduce(
-            evolve,
-            (EVENT_TYPES[r.type].from_data(opened_data(None, r)) for r in stored),
-            AccountState(),
+        def decide_all(state: AccountState) -> list[Any]:
+            events = []
+            for command in commands:
+                for event in decide(command, state):
+                    state = evolve(state, event)
+                    events.append(event)
+            return events
+
+        recorded = handle(
+            self._store,
+            self._vault,
+            f"user-{user_id}",
+            ACCOUNT,
+            decide_all,
+            lambda _: user_id,
+            {"actor": user_id},
+            messages,
         )
-        events = []
-        for command in commands:
-            for event in decide(command, state):
-                state = evolve(state, event)
-                events.append(to_new_event(self._vault, user_id, event, {"actor": user_id}))
-        recorded = self._store.append(stream, events, len(stored) or NO_STREAM, messages)
-        self._projections.wait_until(recorded[-1].position, ["accounts"])
+        if recorded:
+            self._projections.wait_until(recorded[-1].position, ["accounts"])
 
     def _row(self, user_id: str) -> Any:
         with self._engine.connect().execution_options(read_only=True) as conn:

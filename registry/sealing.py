@@ -8,14 +8,10 @@ from events_store.vault import KeyVault
 
 from .events import RegistryEvent, event_from_data
 
-__all__ = ["from_recorded", "public_event", "to_new_event"]
+__all__ = ["from_recorded", "to_new_event"]
 
 
 def from_recorded(vault: KeyVault, recorded: RecordedEvent) -> RegistryEvent:
     """The event with its personal fields opened, or None where the owner was forgotten."""
     return event_from_data(recorded.type, opened_data(vault, recorded))
 
-
-def public_event(recorded: RecordedEvent) -> RegistryEvent:
-    """The event without opening its personal fields: the rules never need them."""
-    return event_from_data(recorded.type, opened_data(None, recorded))
