@@ -134,7 +134,8 @@ def set_password() -> ResponseReturnValue:
             else:
                 flash("Your password is set. Log in with it now.")
                 return redirect(url_for("account_pages.login"))
-    return render_template("accounts/set_password.html", token=token, errors=errors)
+    page = render_template("accounts/set_password.html", token=token, errors=errors)
+    return page, 422 if errors else 200
 
 
 def _safe_next(target: str) -> str | None:

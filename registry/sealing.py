@@ -14,4 +14,3 @@ __all__ = ["from_recorded", "to_new_event"]
 def from_recorded(vault: KeyVault, recorded: RecordedEvent) -> RegistryEvent:
     """The event with its personal fields opened, or None where the owner was forgotten."""
     return event_from_data(recorded.type, opened_data(vault, recorded))
-

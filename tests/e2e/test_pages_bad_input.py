@@ -34,47 +34,83 @@ LOCATION = {k: SITE[k] for k in ("label", "address", "latitude", "longitude")}
 
 # form: (path, valid fields, {field: [(bad value, words the page must show)]})
 FORMS = {
-    "sign up": ("/signup", {"display_name": "N", "email": "n@example.org",
-                            "password": "a long passphrase"}, {
-        "display_name": [("", "Use 1 to 80 characters."), (LONG, "Use 1 to 80 characters.")],
-        "email": [("", "Use 1 to 254 characters."), ("not-an-email", "like name@example.org"),
-                  (LONG, "Use 1 to 254 characters.")],
-        "password": [("short", "at least 10 characters"), (LONG, "Use 1 to 256 characters.")],
-    }),
-    "forgot password": ("/forgot-password", {"email": "n@example.org"}, {
-        "email": [("", "Use 1 to 254 characters."), ("nope", "like name@example.org")],
-    }),
-    "new site": ("/sites/new", SITE, {
-        "label": [("", "Use 1 to 100 characters."), (LONG, "Use 1 to 100 characters.")],
-        "kind": [("castle", "Choose one of: home, business.")],
-        "address": [(LONG, "Use at most 200 characters.")],
-        "latitude": [("north", "Enter a number."),
-                     ("91", "Latitude must be a number from -90 to 90.")],
-        "longitude": [("west", "Enter a number."),
-                      ("-181", "Longitude must be a number from -180 to 180.")],
-        "scope": [("chosen", "Choose 'all' or 1 to 4 kinds.")],
-    }),
-    "edit site": ("/sites/{site}/edit", LOCATION, {
-        "label": [("", "Use 1 to 100 characters."), (LONG, "Use 1 to 100 characters.")],
-        "address": [(LONG, "Use at most 200 characters.")],
-        "latitude": [("north", "Enter a number."), ("", "Give both latitude and longitude")],
-        "longitude": [("181", "Longitude must be a number from -180 to 180.")],
-    }),
-    "new camera": ("/sites/{site}/cameras", CAMERA, {
-        "label": [("", "This field is required."), (LONG, "Use 1 to 100 characters.")],
-        "bearing_degrees": [("", "This field is required."), ("east", "Enter a number."),
-                            ("360", "from 0 (north) up to 360 degrees")],
-        "field_of_view_degrees": [("0", "from 1 to 360 degrees"), ("wide", "Enter a number.")],
-        "range_metres": [("501", "from 1 to 500 metres"), ("", "This field is required.")],
-        "placement": [("underwater", "Choose one of: indoor, outdoor.")],
-        "recording": [("sometimes", "Choose one of: continuous, motion.")],
-        "retention_days": [("0", "1 to 365"), ("7.5", "Enter a whole number of days."),
-                           (LONG, "Enter a whole number of days.")],
-    }),
-    "consent": ("/sites/{site}/consent", {"contact_for_requests": "yes", "scope": "all"}, {
-        "scope": [("chosen", "Choose 'all' or 1 to 4 kinds.")],
-    }),
-}  # fmt: skip
+    "sign up": (
+        "/signup",
+        {"display_name": "N", "email": "n@example.org", "password": "a long passphrase"},
+        {
+            "display_name": [("", "Use 1 to 80 characters."), (LONG, "Use 1 to 80 characters.")],
+            "email": [
+                ("", "Use 1 to 254 characters."),
+                ("not-an-email", "like name@example.org"),
+                (LONG, "Use 1 to 254 characters."),
+            ],
+            "password": [("short", "at least 10 characters"), (LONG, "Use 1 to 256 characters.")],
+        },
+    ),
+    "forgot password": (
+        "/forgot-password",
+        {"email": "n@example.org"},
+        {
+            "email": [("", "Use 1 to 254 characters."), ("nope", "like name@example.org")],
+        },
+    ),
+    "new site": (
+        "/sites/new",
+        SITE,
+        {
+            "label": [("", "Use 1 to 100 characters."), (LONG, "Use 1 to 100 characters.")],
+            "kind": [("castle", "Choose one of: home, business.")],
+            "address": [(LONG, "Use at most 200 characters.")],
+            "latitude": [
+                ("north", "Enter a number."),
+                ("91", "Latitude must be a number from -90 to 90."),
+            ],
+            "longitude": [
+                ("west", "Enter a number."),
+                ("-181", "Longitude must be a number from -180 to 180."),
+            ],
+            "scope": [("chosen", "Choose 'all' or 1 to 4 kinds.")],
+        },
+    ),
+    "edit site": (
+        "/sites/{site}/edit",
+        LOCATION,
+        {
+            "label": [("", "Use 1 to 100 characters."), (LONG, "Use 1 to 100 characters.")],
+            "address": [(LONG, "Use at most 200 characters.")],
+            "latitude": [("north", "Enter a number."), ("", "Give both latitude and longitude")],
+            "longitude": [("181", "Longitude must be a number from -180 to 180.")],
+        },
+    ),
+    "new camera": (
+        "/sites/{site}/cameras",
+        CAMERA,
+        {
+            "label": [("", "This field is required."), (LONG, "Use 1 to 100 characters.")],
+            "bearing_degrees": [
+                ("", "This field is required."),
+                ("east", "Enter a number."),
+                ("360", "from 0 (north) up to 360 degrees"),
+            ],
+            "field_of_view_degrees": [("0", "from 1 to 360 degrees"), ("wide", "Enter a number.")],
+            "range_metres": [("501", "from 1 to 500 metres"), ("", "This field is required.")],
+            "placement": [("underwater", "Choose one of: indoor, outdoor.")],
+            "recording": [("sometimes", "Choose one of: continuous, motion.")],
+            "retention_days": [
+                ("0", "1 to 365"),
+                ("7.5", "Enter a whole number of days."),
+                (LONG, "Enter a whole number of days."),
+            ],
+        },
+    ),
+    "consent": (
+        "/sites/{site}/consent",
+        {"contact_for_requests": "yes", "scope": "all"},
+        {
+            "scope": [("chosen", "Choose 'all' or 1 to 4 kinds.")],
+        },
+    ),
+}
 
 
 def cases():
@@ -111,3 +147,54 @@ def test_a_bad_value_in_a_form_is_explained_and_nothing_is_stored(
     assert 'class="error"' in text
     assert "Traceback" not in text
     assert app.extensions["canvass"].store.head() == head
+
+
+@pytest.mark.parametrize(
+    ("password", "confirm", "words"),
+    [
+        ("short", "short", "at least 10 characters"),
+        ("a long passphrase", "another one entirely", "The two passwords are not the same."),
+        ("x" * 300, "x" * 300, "Use at most 256 characters."),
+    ],
+)
+def test_the_set_password_form_explains_a_bad_password_and_changes_nothing(
+    app, client, mailbox, password, confirm, words
+):
+    from tests.e2e.test_owner_journey_api import EMAIL, link_token
+
+    signed_in(client, mailbox)
+    client.post(
+        "/logout", data={"csrf_token": csrf_of(client.get("/dashboard").get_data(as_text=True))}
+    )
+    client.post(
+        "/forgot-password",
+        data={
+            "csrf_token": csrf_of(client.get("/forgot-password").get_data(as_text=True)),
+            "email": EMAIL,
+        },
+    )
+    path = f"/set-password?token={link_token(mailbox.to(EMAIL)[-1])}"
+    head = app.extensions["canvass"].store.head()
+    form = client.get(path).get_data(as_text=True)
+
+    response = client.post(
+        path, data={"csrf_token": csrf_of(form), "password": password, "confirm": confirm}
+    )
+
+    assert response.status_code == 422
+    assert words in html.unescape(response.get_data(as_text=True))
+    assert app.extensions["canvass"].store.head() == head
+
+
+@pytest.mark.parametrize("email", ["", "nobody@example.org", "x" * 5000])
+def test_the_login_form_refuses_unknown_credentials_without_saying_which_part_was_wrong(
+    client, email
+):
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login", data={"csrf_token": csrf_of(page), "email": email, "password": "whatever it is"}
+    )
+    assert response.status_code == 401
+    assert "That email address and password do not match an account." in response.get_data(
+        as_text=True
+    )
