@@ -1,0 +1,71 @@
+"""What investigators and supervisors ask of a canvass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OpenCanvass:
+    canvass_id: str
+    agency: str
+    investigator_id: str
+    case_number: str
+    category: str
+    incident_latitude: float
+    incident_longitude: float
+    window_start: datetime
+    window_end: datetime
+    area: dict[str, Any]  # {"circle": {"radius_m": r}} or {"polygon": [[lat, lon], ...]}
+    justification: str
+    legal_basis: str
+
+
+@dataclass(frozen=True)
+class SubmitCanvass:
+    canvass_id: str
+    investigator_id: str
+
+
+@dataclass(frozen=True)
+class ApproveOverride:
+    canvass_id: str
+    supervisor_id: str
+    supervisor_agency: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DispatchCanvass:
+    canvass_id: str
+    investigator_id: str
+
+
+@dataclass(frozen=True)
+class CloseCanvass:
+    canvass_id: str
+
+
+@dataclass(frozen=True)
+class CancelCanvass:
+    canvass_id: str
+    investigator_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExpireCanvass:
+    canvass_id: str
+
+
+CanvassCommand = (
+    OpenCanvass
+    | SubmitCanvass
+    | ApproveOverride
+    | DispatchCanvass
+    | CloseCanvass
+    | CancelCanvass
+    | ExpireCanvass
+)

@@ -1,0 +1,198 @@
+"""The canvass lifecycle as pure rules: draft, submitted, approved, dispatched, then closed,
+cancelled or expired. Time is passed in, so the rules are exact in tests."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from registry.geodesy import Circle, Point, Polygon
+
+from . import commands as c
+from . import events as e
+from .errors import CanvassNotFound, InvalidCanvass, NotAllowedNow
+from .policy import AgencyPolicy, CanvassScope, check
+
+LEGAL_BASES = ("owner_consent", "warrant", "exigent_circumstances")
+MAX_JUSTIFICATION = 2000
+MIN_OVERRIDE_REASON = 20
+MAX_POLYGON_CORNERS = 100
+FINISHED = ("closed", "cancelled", "expired")
+
+
+@dataclass(frozen=True)
+class CanvassState:
+    """What the rules need to know of a canvass."""
+
+    status: str = "none"  # none, draft, submitted, approved, dispatched, closed, ...
+    agency: str | None = None
+    investigator_id: str | None = None
+    scope: CanvassScope | None = None
+    exceedances: dict[str, list[str]] = field(default_factory=dict)
+
+
+def decide(
+    command: c.CanvassCommand, state: CanvassState, policy: AgencyPolicy, now: datetime
+) -> list[e.CanvassEvent]:
+    """The events a command causes, or a typed refusal."""
+    if isinstance(command, c.OpenCanvass):
+        if state.status != "none":
+            raise NotAllowedNow("This canvass exists already.")
+        return [_open(command, policy, now)]
+    if state.status == "none":
+        raise CanvassNotFound(command.canvass_id)
+    if isinstance(command, c.SubmitCanvass):
+        return _submit(command, state, policy, now)
+    if isinstance(command, c.ApproveOverride):
+        return _approve_override(command, state)
+    if isinstance(command, c.DispatchCanvass):
+        _require(state, "approved", "Only an approved canvass can be sent to owners.")
+        _own(state, command.investigator_id)
+        return [e.CanvassDispatched(command.canvass_id)]
+    if isinstance(command, c.CancelCanvass):
+        if state.status in FINISHED:
+            raise NotAllowedNow(f"This canvass is {state.status} already.")
+        _own(state, command.investigator_id)
+        return [e.CanvassCancelled(command.canvass_id, command.reason.strip())]
+    if isinstance(command, c.CloseCanvass):
+        _require(state, "dispatched", "Only a dispatched canvass can be closed.")
+        return [e.CanvassClosed(command.canvass_id)]
+    if state.status in FINISHED or state.status == "dispatched":
+        return []  # expiring twice, or after it went out, changes nothing
+    return [e.CanvassExpired(command.canvass_id)]
+
+
+def evolve(state: CanvassState, event: e.CanvassEvent) -> CanvassState:
+    """The canvass after an event."""
+    if isinstance(event, e.CanvassOpened):
+        scope = CanvassScope(
+            event.case_number,
+            event.category,
+            datetime.fromisoformat(event.window_start),
+            datetime.fromisoformat(event.window_end),
+            event.area_m2,
+        )
+        return CanvassState("draft", event.agency, event.investigator_id, scope)
+    if isinstance(event, e.CanvassSubmitted):
+        return replace(state, status="submitted", exceedances=event.exceedances)
+    status = {
+        e.CanvassApproved: "approved",
+        e.CanvassDispatched: "dispatched",
+        e.CanvassClosed: "closed",
+        e.CanvassCancelled: "cancelled",
+        e.CanvassExpired: "expired",
+    }.get(type(event))
+    return replace(state, status=status) if status else state
+
+
+def area_of(area: dict[str, Any], center: Point) -> tuple[Circle | Polygon, float]:
+    """The search shape and its area in square metres, from the stored description."""
+    if "circle" in area:
+        radius = float(area["circle"]["radius_m"])
+        return Circle(center, radius), math.pi * radius**2
+    polygon = Polygon([Point(float(lat), float(lon)) for lat, lon in area["polygon"]])
+    return polygon, polygon.area_m2()
+
+
+def _open(command: c.OpenCanvass, policy: AgencyPolicy, now: datetime) -> e.CanvassOpened:
+    errors: dict[str, list[str]] = {}
+    area_m2 = 0.0
+    try:
+        center = Point(command.incident_latitude, command.incident_longitude)
+    except (ValueError, TypeError):
+        errors["incident"] = ["Give the incident's place as a valid latitude and longitude."]
+    else:
+        area_m2 = _checked_area(command.area, center, errors)
+    if command.legal_basis not in LEGAL_BASES:
+        errors["legal_basis"] = [f"Choose one of: {', '.join(LEGAL_BASES)}."]
+    justification = (command.justification or "").strip()
+    if not justification or len(justification) > MAX_JUSTIFICATION:
+        errors["justification"] = [
+            f"Say why footage from this area may help, in 1 to {MAX_JUSTIFICATION} characters."
+        ]
+    scope = CanvassScope(
+        command.case_number, command.category, command.window_start, command.window_end, area_m2
+    )
+    report = check(scope, policy, now)
+    errors.update(report.refusals)
+    if errors:
+        raise InvalidCanvass(errors)
+    return e.CanvassOpened(
+        command.canvass_id,
+        command.agency,
+        command.investigator_id,
+        command.case_number.strip(),
+        command.category,
+        command.incident_latitude,
+        command.incident_longitude,
+        command.window_start.isoformat(),
+        command.window_end.isoformat(),
+        command.area,
+        area_m2,
+        justification,
+        command.legal_basis,
+    )
+
+
+def _checked_area(area: object, center: Point, errors: dict[str, list[str]]) -> float:
+    try:
+        if not isinstance(area, dict) or len(area) != 1:
+            raise ValueError
+        if "polygon" in area and len(area["polygon"]) > MAX_POLYGON_CORNERS:
+            errors["area"] = [f"Draw the area with at most {MAX_POLYGON_CORNERS} corners."]
+            return 0.0
+        _, square_metres = area_of(area, center)
+    except (ValueError, TypeError, KeyError):
+        errors["area"] = ["Give the area as a circle (a radius in metres) or a polygon."]
+        return 0.0
+    if not square_metres > 0:
+        errors["area"] = ["The area must have a size."]
+    return square_metres
+
+
+def _submit(
+    command: c.SubmitCanvass, state: CanvassState, policy: AgencyPolicy, now: datetime
+) -> list[e.CanvassEvent]:
+    """Within the limits it is approved at once; beyond them it waits for a supervisor."""
+    _require(state, "draft", "Only a draft canvass can be submitted.")
+    _own(state, command.investigator_id)
+    assert state.scope is not None
+    report = check(state.scope, policy, now)
+    if report.refusals:
+        raise InvalidCanvass(report.refusals)
+    submitted = e.CanvassSubmitted(command.canvass_id, report.exceedances)
+    if report.within_limits:
+        return [submitted, e.CanvassApproved(command.canvass_id, "policy")]
+    return [submitted]
+
+
+def _approve_override(command: c.ApproveOverride, state: CanvassState) -> list[e.CanvassEvent]:
+    _require(state, "submitted", "Only a submitted canvass waits for approval.")
+    if command.supervisor_agency != state.agency:
+        raise CanvassNotFound(command.canvass_id)
+    reason = (command.reason or "").strip()
+    if len(reason) < MIN_OVERRIDE_REASON:
+        raise InvalidCanvass(
+            {
+                "reason": [
+                    f"Explain in at least {MIN_OVERRIDE_REASON} characters why the "
+                    "limits may be exceeded; the reason is recorded."
+                ]
+            }
+        )
+    return [
+        e.OverrideApproved(command.canvass_id, command.supervisor_id, reason, state.exceedances),
+        e.CanvassApproved(command.canvass_id, command.supervisor_id),
+    ]
+
+
+def _require(state: CanvassState, status: str, message: str) -> None:
+    if state.status != status:
+        raise NotAllowedNow(message)
+
+
+def _own(state: CanvassState, investigator_id: str) -> None:
+    if state.investigator_id != investigator_id:
+        raise CanvassNotFound("")

@@ -1,0 +1,83 @@
+"""What happens to a canvass, as stored in the log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from events_store.sealing import DomainEvent
+
+
+@dataclass(frozen=True)
+class CanvassEvent(DomainEvent):
+    """Base of the canvass events: every one names its canvass."""
+
+    canvass_id: str
+
+
+@dataclass(frozen=True)
+class CanvassOpened(CanvassEvent):
+    agency: str
+    investigator_id: str
+    case_number: str
+    category: str
+    incident_latitude: float
+    incident_longitude: float
+    window_start: str  # ISO 8601, UTC
+    window_end: str
+    area: dict[str, Any]  # {"circle": {"radius_m": r}} or {"polygon": [[lat, lon], ...]}
+    area_m2: float
+    justification: str
+    legal_basis: str
+
+
+@dataclass(frozen=True)
+class CanvassSubmitted(CanvassEvent):
+    exceedances: dict[str, list[str]]  # field -> sentences; empty within the limits
+
+
+@dataclass(frozen=True)
+class OverrideApproved(CanvassEvent):
+    supervisor_id: str
+    reason: str
+    exceedances: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class CanvassApproved(CanvassEvent):
+    by: str  # "policy" when within limits, else the supervisor's id
+
+
+@dataclass(frozen=True)
+class CanvassDispatched(CanvassEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class CanvassClosed(CanvassEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class CanvassCancelled(CanvassEvent):
+    reason: str
+
+
+@dataclass(frozen=True)
+class CanvassExpired(CanvassEvent):
+    pass
+
+
+EVENT_TYPES: dict[str, type[CanvassEvent]] = {
+    cls.type_name(): cls
+    for cls in (
+        CanvassOpened,
+        CanvassSubmitted,
+        OverrideApproved,
+        CanvassApproved,
+        CanvassDispatched,
+        CanvassClosed,
+        CanvassCancelled,
+        CanvassExpired,
+    )
+}
