@@ -71,8 +71,8 @@ def create_token(body: dict[str, Any]) -> dict[str, str]:
 
 
 @blp.get("/tokens")
-@blp.response(200, s.TokenListSchema)
 @api_login_required()
+@blp.response(200, s.TokenListSchema)
 def list_tokens() -> dict[str, Any]:
     """Your API tokens, without their secrets."""
     user = current_user()
@@ -81,8 +81,8 @@ def list_tokens() -> dict[str, Any]:
 
 
 @blp.delete("/tokens/<token_id>")
-@blp.response(204)
 @api_login_required()
+@blp.response(204)
 def revoke_token(token_id: str) -> None:
     """Revoke one of your tokens; it stops working at once."""
     user = current_user()
@@ -91,8 +91,8 @@ def revoke_token(token_id: str) -> None:
 
 
 @blp.get("/me")
-@blp.response(200, s.MeSchema)
 @api_login_required()
+@blp.response(200, s.MeSchema)
 def me() -> Any:
     """Who the credentials belong to."""
     return current_user()

@@ -117,3 +117,22 @@ def _duration(span: timedelta) -> str:
         hours = minutes // 60
         return f"{hours} hour{'s' if hours != 1 else ''}"
     return f"{minutes} minutes"
+
+
+def policy_from_settings(settings: dict[str, object] | None) -> AgencyPolicy:
+    """An agency's policy from its settings (limits in square miles and minutes), defaults
+    for anything not given."""
+    given = dict(settings or {})
+    changes: dict[str, object] = {}
+    for key in ("min_area_sq_mi", "max_area_sq_mi"):
+        if key in given:
+            changes[key] = float(given.pop(key))  # type: ignore[arg-type]
+    for key in ("min_window", "max_window"):
+        if f"{key}_minutes" in given:
+            changes[key] = timedelta(minutes=float(given.pop(f"{key}_minutes")))  # type: ignore[arg-type]
+    for key in ("case_number_pattern", "case_number_example"):
+        if key in given:
+            changes[key] = str(given.pop(key))
+    if given:
+        raise ValueError(f"unknown canvass policy settings: {', '.join(sorted(given))}")
+    return AgencyPolicy(**changes)  # type: ignore[arg-type]

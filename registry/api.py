@@ -21,8 +21,8 @@ owner_only = api_login_required("owner")
 
 
 @blp.get("/sites")
-@blp.response(200, s.SiteListSchema)
 @owner_only
+@blp.response(200, s.SiteListSchema)
 def list_sites() -> dict[str, Any]:
     """Your registered sites, newest first, with their cameras."""
     with a.read() as conn:
@@ -30,26 +30,26 @@ def list_sites() -> dict[str, Any]:
 
 
 @blp.post("/sites")
+@owner_only
 @blp.arguments(s.NewSiteSchema)
 @blp.response(201, s.SiteSchema)
-@owner_only
 def register_site(body: dict[str, Any]) -> dict[str, Any]:
     """Register a site by street address or map pin, with its cameras and consent."""
     return a.register(body)
 
 
 @blp.get("/sites/<site_id>")
-@blp.response(200, s.SiteSchema)
 @owner_only
+@blp.response(200, s.SiteSchema)
 def get_site(site_id: str) -> dict[str, Any]:
     """One of your sites."""
     return a.site_view(site_id)
 
 
 @blp.patch("/sites/<site_id>")
+@owner_only
 @blp.arguments(s.SiteLocationSchema)
 @blp.response(200, s.SiteSchema)
-@owner_only
 def change_site(body: dict[str, Any], site_id: str) -> dict[str, Any]:
     """Change a site's name, address or position."""
     a.site_view(site_id)
@@ -63,9 +63,9 @@ def change_site(body: dict[str, Any], site_id: str) -> dict[str, Any]:
 
 
 @blp.put("/sites/<site_id>/consent")
+@owner_only
 @blp.arguments(s.ConsentSchema)
 @blp.response(200, s.SiteSchema)
-@owner_only
 def set_consent(body: dict[str, Any], site_id: str) -> dict[str, Any]:
     """Say whether and for what you may be asked for footage."""
     a.execute(
@@ -78,8 +78,8 @@ def set_consent(body: dict[str, Any], site_id: str) -> dict[str, Any]:
 
 
 @blp.post("/sites/<site_id>/pause")
-@blp.response(200, s.SiteSchema)
 @owner_only
+@blp.response(200, s.SiteSchema)
 def pause_site(site_id: str) -> dict[str, Any]:
     """Pause a site: no requests reach you until you resume it."""
     a.execute(c.PauseSite(site_id, a.owner_id()))
@@ -87,8 +87,8 @@ def pause_site(site_id: str) -> dict[str, Any]:
 
 
 @blp.post("/sites/<site_id>/resume")
-@blp.response(200, s.SiteSchema)
 @owner_only
+@blp.response(200, s.SiteSchema)
 def resume_site(site_id: str) -> dict[str, Any]:
     """Resume a paused site."""
     a.execute(c.ResumeSite(site_id, a.owner_id()))
@@ -96,26 +96,26 @@ def resume_site(site_id: str) -> dict[str, Any]:
 
 
 @blp.delete("/sites/<site_id>")
-@blp.response(204)
 @owner_only
+@blp.response(204)
 def unregister_site(site_id: str) -> None:
     """Unregister a site: it leaves every search at once."""
     a.execute(c.UnregisterSite(site_id, a.owner_id()))
 
 
 @blp.post("/sites/<site_id>/cameras")
+@owner_only
 @blp.arguments(s.CameraSchema)
 @blp.response(201, s.CameraSchema)
-@owner_only
 def add_camera(body: dict[str, Any], site_id: str) -> dict[str, Any]:
     """Add a camera to one of your sites."""
     return a.add_camera(site_id, body)
 
 
 @blp.patch("/sites/<site_id>/cameras/<camera_id>")
+@owner_only
 @blp.arguments(s.CameraSchema)
 @blp.response(200, s.CameraSchema)
-@owner_only
 def change_camera(body: dict[str, Any], site_id: str, camera_id: str) -> dict[str, Any]:
     """Change how a camera is set up."""
     a.execute(c.ChangeCamera(site_id, a.owner_id(), camera_id, c.CameraSpec(**body)))
@@ -123,17 +123,17 @@ def change_camera(body: dict[str, Any], site_id: str, camera_id: str) -> dict[st
 
 
 @blp.delete("/sites/<site_id>/cameras/<camera_id>")
-@blp.response(204)
 @owner_only
+@blp.response(204)
 def remove_camera(site_id: str, camera_id: str) -> None:
     """Remove a camera from a site."""
     a.execute(c.RemoveCamera(site_id, a.owner_id(), camera_id))
 
 
 @blp.get("/geocode")
+@api_login_required()
 @blp.arguments(s.GeocodeQuerySchema, location="query")
 @blp.response(200, s.GeocodeSchema)
-@api_login_required()
 def geocode(query: dict[str, Any]) -> dict[str, Any]:
     """The places an address may be: none, one, or several to choose from."""
     places = a.candidates(query["address"])

@@ -1,4 +1,5 @@
-"""Bulk import of registries that agencies already keep (business camera programmes).
+"""Bulk import of registries that agencies already keep (business camera programmes), and
+of OpenStreetMap's surveillance nodes.
 
 Each row becomes a site with one camera, through the same commands and rules as sites
 registered online. Site and camera ids are derived from the source's own row ids, so a
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import math
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -87,31 +89,63 @@ def read_baltimore_citiwatch(records: Iterable[dict[str, str]]) -> Iterator[Row]
         )
 
 
+def read_osm_surveillance(records: Iterable[dict[str, str]]) -> Iterator[Row]:
+    """OpenStreetMap surveillance nodes: a JSON list of {id, lat, lon, type}."""
+    for line, record in enumerate(records, start=1):
+        kind = str(record.get("type") or "camera").replace("_", " ")
+        yield _site(
+            line,
+            f"osm:{str(record.get('id', '')).strip()}",
+            "business",
+            f"{kind} (OpenStreetMap)",
+            None,
+            str(record.get("lat", "")),
+            str(record.get("lon", "")),
+        )
+
+
 FORMATS: dict[str, Reader] = {
     "detroit-green-light": read_detroit_green_light,
     "baltimore-citiwatch": read_baltimore_citiwatch,
+    "osm-surveillance": read_osm_surveillance,
 }
+JSON_FORMATS = ("osm-surveillance",)
 
 
-def read_file(path: Path, file_format: str) -> list[Row]:
-    """Every row of a CSV file in a known format, usable or rejected."""
+def read_file(
+    path: Path, file_format: str, within: tuple[float, float, float, float] | None = None
+) -> list[Row]:
+    """Every row of a file in a known format, usable or rejected; with `within` (south,
+    west, north, east), only the usable rows inside that box."""
     with path.open(newline="", encoding="utf-8-sig") as file:
-        return list(_without_duplicates(FORMATS[file_format](csv.DictReader(file))))
+        records = json.load(file) if file_format in JSON_FORMATS else csv.DictReader(file)
+        rows = list(_without_duplicates(FORMATS[file_format](records)))
+    if within is None:
+        return rows
+    south, west, north, east = within
+    return [
+        row
+        for row in rows
+        if isinstance(row, Rejected)
+        or (south <= row.latitude <= north and west <= row.longitude <= east)
+    ]
 
 
 def import_sites(
     service: RegistryService,
     rows: Iterable[Row],
-    camera: c.CameraSpec,
+    camera: c.CameraSpec | Callable[[ImportedSite], c.CameraSpec],
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Register each usable row as a site with one camera; idempotent."""
+    """Register each usable row as a site with one camera; idempotent. `camera` is the
+    camera every site gets, or a function that gives each site its own."""
     report = ImportReport()
     for row in rows:
         if isinstance(row, Rejected):
             report.rejected.append(row)
         else:
-            _import_one(service, row, camera, report)
+            spec = camera if isinstance(camera, c.CameraSpec) else camera(row)
+            _import_one(service, row, spec, report)
         if progress:
             progress(1)
     return report

@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 from accounts.api import blp as accounts_api
 from accounts.auth import current_user
 from accounts.pages import bp as account_pages
+from canvass.api import blp as canvass_api
 from registry.api import blp as registry_api
 from registry.pages import bp as owner_pages
 from registry.pages import public as public_pages
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(health_blueprint)
     api.register_blueprint(accounts_api)
     api.register_blueprint(registry_api)
+    api.register_blueprint(canvass_api)
     app.register_blueprint(home_blueprint)
     app.register_blueprint(assets_blueprint)
 
@@ -45,7 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(owner_pages)
     app.register_blueprint(public_pages)
     csrf = CSRFProtect(app)
-    for blueprint in (health_blueprint, accounts_api, registry_api):
+    for blueprint in (health_blueprint, accounts_api, registry_api, canvass_api):
         csrf.exempt(blueprint)  # bearer tokens, never cookies, authenticate the API
 
     @app.context_processor

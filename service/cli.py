@@ -99,9 +99,21 @@ registry_cli = AppGroup("registry", help="Manage the camera registry.")
     show_default=True,
     help="How long the imported cameras' recorders are assumed to keep footage.",
 )
-def registry_import(file: Path, file_format: str, retention_days: int) -> None:
+@click.option(
+    "--within",
+    type=(float, float, float, float),
+    default=None,
+    metavar="SOUTH WEST NORTH EAST",
+    help="Only the rows inside this latitude/longitude box.",
+)
+def registry_import(
+    file: Path,
+    file_format: str,
+    retention_days: int,
+    within: tuple[float, float, float, float] | None,
+) -> None:
     """Register every site in FILE (one camera each); running it again adds nothing."""
-    rows = read_file(file, file_format)
+    rows = read_file(file, file_format, within)
     # The sources say nothing of direction: assume an all-round view of modest range.
     camera = CameraSpec("Camera", 0, 360, 30, "outdoor", "continuous", retention_days)
     with click.progressbar(length=len(rows), label=f"Importing {file.name}") as bar:

@@ -13,6 +13,7 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from accounts import errors as account
+from canvass import errors as canvass
 from events_store import ConcurrencyError, InvalidEventError, SubjectErasedError
 from registry import errors as registry
 
@@ -37,6 +38,9 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     registry.CameraNotFound: (404, "not_found"),
     registry.NotAllowedNow: (409, "not_allowed_now"),
     registry.LimitReached: (409, "limit_reached"),
+    canvass.InvalidCanvass: (422, "invalid"),
+    canvass.CanvassNotFound: (404, "not_found"),
+    canvass.NotAllowedNow: (409, "not_allowed_now"),
 }
 
 _FRIENDLY: dict[int, tuple[str, str]] = {

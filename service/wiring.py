@@ -16,10 +16,14 @@ from accounts.handlers import AccountService
 from accounts.links import Links
 from accounts.projection import AccountsProjection
 from audit.projection import EventCounts
+from canvass.handlers import CanvassService
+from canvass.policy import policy_from_settings
+from canvass.projection import CanvassProjection
 from events_store import EventStore
 from events_store.database import create_engine
 from events_store.outbox import Outbox
 from events_store.projections import ProjectionRunner
+from events_store.store import utc_now
 from events_store.vault import KeyVault
 from registry.decider import RegistryPolicy
 from registry.geocoding import GazetteerGeocoder
@@ -43,6 +47,7 @@ class Services:
     geocoder: Geocoder
     outbox: Outbox
     accounts: AccountService
+    canvass: CanvassService
 
     def close(self) -> None:
         """Release connections (tests and CLI commands call this when done)."""
@@ -65,6 +70,7 @@ def build_services(app: Flask) -> Services:
         EventCounts(),
         AccountsProjection(vault),
         RegistryProjection(vault, engine.dialect.name),
+        CanvassProjection(),
     ]
     runner = ProjectionRunner(engine, store, projections)
     registry = RegistryService(store, vault, engine, runner, registry_policy(app.config))
@@ -72,7 +78,16 @@ def build_services(app: Flask) -> Services:
     outbox = Outbox(engine, transport_from_settings(app.config, app.instance_path))
     links = Links(app.config["SECRET_KEY"])
     accounts = AccountService(store, vault, engine, runner, links, app.config["PUBLIC_URL"])
-    return Services(engine, store, vault, runner, registry, geocoder, outbox, accounts)
+    policies = app.config.get("AGENCY_POLICIES") or {}
+    canvass = CanvassService(
+        store,
+        vault,
+        engine,
+        runner,
+        lambda agency: policy_from_settings(policies.get(agency)),
+        utc_now,
+    )
+    return Services(engine, store, vault, runner, registry, geocoder, outbox, accounts, canvass)
 
 
 def build_geocoder(config: Mapping[str, Any], engine: sa.Engine) -> Geocoder:

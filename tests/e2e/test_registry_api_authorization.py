@@ -107,3 +107,16 @@ def test_staff_cannot_register_sites(app, cli, client, mailbox):
     response = client.post("/api/v1/sites", headers=headers, json=PIN)
     assert response.status_code == 403
     assert response.get_json()["code"] == "forbidden"
+
+
+def test_credentials_are_checked_before_the_body(client):
+    for path in ("/api/v1/sites", "/api/v1/canvasses"):
+        response = client.post(path, json={"not": "valid"})
+        assert response.status_code == 401, path
+
+
+def test_the_openapi_document_describes_request_bodies_and_answers(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    new_site = spec["paths"]["/api/v1/sites"]["post"]
+    assert "requestBody" in new_site and "201" in new_site["responses"]
+    assert "requestBody" in spec["paths"]["/api/v1/canvasses"]["post"]

@@ -1,0 +1,151 @@
+"""Carry out canvass commands for staff, and find a canvass's candidate cameras."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from accounts.handlers import User
+from events_store import EventStore, RecordedEvent
+from events_store.handling import StreamModel, handle
+from events_store.projections import ProjectionRunner
+from events_store.vault import KeyVault
+from registry.geodesy import Circle, Point
+from registry.queries import cameras_within, cameras_within_polygon
+
+from . import commands as c
+from .candidates import CandidateList, candidates
+from .decider import CanvassState, area_of, decide, evolve
+from .errors import CanvassNotFound
+from .events import EVENT_TYPES
+from .policy import AgencyPolicy
+from .projection import canvasses
+
+CANVASS = StreamModel(EVENT_TYPES, CanvassState(), evolve)
+INVESTIGATOR, SUPERVISOR = "investigator", "supervisor"
+
+
+def canvass_stream(canvass_id: str) -> str:
+    """The stream that holds one canvass's history."""
+    return f"canvass-{canvass_id}"
+
+
+class CanvassService:
+    """The write side of canvasses, and the questions investigators ask of them."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        vault: KeyVault,
+        engine: sa.Engine,
+        projections: ProjectionRunner,
+        policy_for: Callable[[str], AgencyPolicy],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._vault = vault
+        self._engine = engine
+        self._projections = projections
+        self._policy_for = policy_for
+        self.clock = clock  # replaceable, so that tests and jobs can set the time
+
+    def open(self, investigator: User, details: dict[str, Any]) -> str:
+        """Open a draft canvass; refusals are reported field by field."""
+        canvass_id = str(uuid.uuid4())
+        command = c.OpenCanvass(
+            canvass_id=canvass_id,
+            agency=investigator.agency or "",
+            investigator_id=investigator.user_id,
+            **details,
+        )
+        self._execute(investigator, command)
+        return canvass_id
+
+    def submit(self, investigator: User, canvass_id: str) -> None:
+        """Submit: approved at once within the limits, else sent to a supervisor."""
+        self._visible(investigator, canvass_id)
+        self._execute(investigator, c.SubmitCanvass(canvass_id, investigator.user_id))
+
+    def approve_override(self, supervisor: User, canvass_id: str, reason: str) -> None:
+        """A supervisor lets a canvass exceed the limits, with a recorded reason."""
+        self._visible(supervisor, canvass_id)
+        command = c.ApproveOverride(canvass_id, supervisor.user_id, supervisor.agency or "", reason)
+        self._execute(supervisor, command)
+
+    def dispatch(self, investigator: User, canvass_id: str) -> None:
+        """Send an approved canvass out to the owners."""
+        self._visible(investigator, canvass_id)
+        self._execute(investigator, c.DispatchCanvass(canvass_id, investigator.user_id))
+
+    def cancel(self, investigator: User, canvass_id: str, reason: str) -> None:
+        """Call a canvass off."""
+        self._visible(investigator, canvass_id)
+        self._execute(investigator, c.CancelCanvass(canvass_id, investigator.user_id, reason))
+
+    def view(self, user: User, canvass_id: str) -> dict[str, Any]:
+        """A canvass the user may see (their own, or their agency's for a supervisor)."""
+        return self._visible(user, canvass_id)
+
+    def list_for(self, user: User) -> list[dict[str, Any]]:
+        """The canvasses the user may see, newest first."""
+        query = sa.select(canvasses).where(canvasses.c.agency == user.agency)
+        if user.role == INVESTIGATOR:
+            query = query.where(canvasses.c.investigator_id == user.user_id)
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            rows = conn.execute(query.order_by(canvasses.c.opened_at.desc()))
+            return [_view(row._mapping) for row in rows]
+
+    def candidates(self, user: User, canvass_id: str) -> CandidateList:
+        """The cameras that may have recorded the incident, ranked; no owner identity."""
+        canvass = self._visible(user, canvass_id)
+        incident = Point(canvass["incident_latitude"], canvass["incident_longitude"])
+        shape, _ = area_of(canvass["area"], incident)
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            if isinstance(shape, Circle):
+                hits = cameras_within(conn, incident, shape.radius_m)
+            else:
+                hits = cameras_within_polygon(conn, shape)
+        return candidates(hits, incident, canvass["window_end"], canvass["category"], self.clock())
+
+    def _visible(self, user: User, canvass_id: str) -> dict[str, Any]:
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            row = conn.execute(
+                sa.select(canvasses).where(canvasses.c.canvass_id == canvass_id)
+            ).first()
+        if row is None or row.agency != user.agency:
+            raise CanvassNotFound(canvass_id)
+        if user.role == INVESTIGATOR and row.investigator_id != user.user_id:
+            raise CanvassNotFound(canvass_id)
+        return _view(row._mapping)
+
+    def _execute(self, user: User, command: Any) -> list[RecordedEvent]:
+        metadata = {"actor": user.user_id, "role": user.role, "agency": user.agency}
+        policy = self._policy_for(user.agency or "")
+        now = self.clock()
+        recorded = handle(
+            self._store,
+            self._vault,
+            canvass_stream(command.canvass_id),
+            CANVASS,
+            lambda state: decide(command, state, policy, now),
+            lambda _: user.user_id,
+            metadata,
+        )
+        if recorded:
+            self._projections.wait_until(recorded[-1].position, ["canvass"])
+        return recorded
+
+
+def _view(row: Any) -> dict[str, Any]:
+    view = dict(row)
+    view["area"] = json.loads(view["area"])
+    view["exceedances"] = json.loads(view["exceedances"])
+    for key in ("window_start", "window_end", "opened_at", "updated_at"):
+        if view[key] is not None and view[key].tzinfo is None:  # SQLite keeps no offset
+            view[key] = view[key].replace(tzinfo=UTC)
+    return view

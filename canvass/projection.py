@@ -1,0 +1,108 @@
+"""The canvasses' read model: one row per canvass with its status and approvals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from events_store import RecordedEvent
+from events_store.sealing import opened_data
+
+from . import events as e
+
+canvasses = sa.Table(
+    "canvass_canvasses",
+    sa.MetaData(),
+    sa.Column("canvass_id", sa.String(64), primary_key=True),
+    sa.Column("agency", sa.String(80), nullable=False),
+    sa.Column("investigator_id", sa.String(64), nullable=False),
+    sa.Column("case_number", sa.String(40), nullable=False),
+    sa.Column("category", sa.String(40), nullable=False),
+    sa.Column("incident_latitude", sa.Float, nullable=False),
+    sa.Column("incident_longitude", sa.Float, nullable=False),
+    sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("area", sa.Text, nullable=False),
+    sa.Column("area_m2", sa.Float, nullable=False),
+    sa.Column("justification", sa.Text, nullable=False),
+    sa.Column("legal_basis", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("exceedances", sa.Text, nullable=False),
+    sa.Column("approved_by", sa.String(64)),
+    sa.Column("override_reason", sa.Text),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+_STATUS = {
+    e.CanvassDispatched: "dispatched",
+    e.CanvassClosed: "closed",
+    e.CanvassCancelled: "cancelled",
+    e.CanvassExpired: "expired",
+}
+
+
+class CanvassProjection:
+    """Keeps `canvass_canvasses` up to date."""
+
+    name = "canvass"
+
+    def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
+        """Apply the canvass events of a batch; other events pass by."""
+        for recorded in events:
+            kind = e.EVENT_TYPES.get(recorded.type)
+            if kind is not None:
+                self._apply(conn, kind.from_data(opened_data(None, recorded)), recorded)
+
+    def clear(self, conn: sa.Connection) -> None:
+        """Empty the read model before a rebuild."""
+        conn.execute(canvasses.delete())
+
+    def _apply(self, conn: sa.Connection, event: e.CanvassEvent, recorded: RecordedEvent) -> None:
+        at = recorded.recorded_at
+        row = canvasses.c.canvass_id == event.canvass_id
+        if isinstance(event, e.CanvassOpened):
+            conn.execute(
+                canvasses.insert().values(
+                    canvass_id=event.canvass_id,
+                    agency=event.agency,
+                    investigator_id=event.investigator_id,
+                    case_number=event.case_number,
+                    category=event.category,
+                    incident_latitude=event.incident_latitude,
+                    incident_longitude=event.incident_longitude,
+                    window_start=datetime.fromisoformat(event.window_start),
+                    window_end=datetime.fromisoformat(event.window_end),
+                    area=json.dumps(event.area),
+                    area_m2=event.area_m2,
+                    justification=event.justification,
+                    legal_basis=event.legal_basis,
+                    status="draft",
+                    exceedances="{}",
+                    opened_at=at,
+                    updated_at=at,
+                )
+            )
+        elif isinstance(event, e.CanvassSubmitted):
+            conn.execute(
+                canvasses.update()
+                .where(row)
+                .values(
+                    status="submitted", exceedances=json.dumps(event.exceedances), updated_at=at
+                )
+            )
+        elif isinstance(event, e.OverrideApproved):
+            conn.execute(canvasses.update().where(row).values(override_reason=event.reason))
+        elif isinstance(event, e.CanvassApproved):
+            conn.execute(
+                canvasses.update()
+                .where(row)
+                .values(status="approved", approved_by=event.by, updated_at=at)
+            )
+        elif type(event) in _STATUS:
+            conn.execute(
+                canvasses.update().where(row).values(status=_STATUS[type(event)], updated_at=at)
+            )

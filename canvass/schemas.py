@@ -1,0 +1,148 @@
+"""What the canvass API accepts and answers, with messages an investigator understands."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .decider import LEGAL_BASES, MAX_JUSTIFICATION, MAX_POLYGON_CORNERS
+from .policy import CATEGORIES, NEVER_ALLOWED
+
+REQUIRED = {"required": "This field is required.", "null": "This field cannot be empty."}
+NUMBER = REQUIRED | {"invalid": "Enter a number.", "special": "Enter an ordinary number."}
+
+
+class IncidentPlaceSchema(Schema):
+    latitude = fields.Float(
+        required=True,
+        allow_nan=False,
+        error_messages=NUMBER,
+        validate=validate.Range(-90, 90, error="From -90 to 90."),
+    )
+    longitude = fields.Float(
+        required=True,
+        allow_nan=False,
+        error_messages=NUMBER,
+        validate=validate.Range(-180, 180, error="From -180 to 180."),
+    )
+
+
+class AreaSchema(Schema):
+    radius_m = fields.Float(
+        allow_nan=False,
+        error_messages=NUMBER,
+        validate=validate.Range(1, 50_000, error="From 1 to 50,000 metres."),
+    )
+    polygon = fields.List(
+        fields.List(fields.Float(allow_nan=False), validate=validate.Length(equal=2)),
+        validate=validate.Length(
+            min=3, max=MAX_POLYGON_CORNERS, error=f"Draw 3 to {MAX_POLYGON_CORNERS} corners."
+        ),
+    )
+
+    @validates_schema
+    def one_shape(self, data: dict, **_: object) -> None:
+        if ("radius_m" in data) == ("polygon" in data):
+            raise ValidationError("Give either a radius in metres or a polygon.", "radius_m")
+
+
+class NewCanvassSchema(Schema):
+    case_number = fields.String(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.Length(max=40, error="Use at most 40 characters."),
+    )
+    category = fields.String(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.OneOf(
+            (*CATEGORIES, *NEVER_ALLOWED), error=f"Choose one of: {', '.join(CATEGORIES)}."
+        ),
+    )
+    incident = fields.Nested(IncidentPlaceSchema, required=True, error_messages=REQUIRED)
+    window_start = fields.AwareDateTime(
+        required=True,
+        error_messages=REQUIRED
+        | {
+            "invalid": "Give a date and time like 2026-11-20T21:30:00-08:00.",
+            "invalid_awareness": "Include the time zone, like -08:00 or Z.",
+        },
+    )
+    window_end = fields.AwareDateTime(
+        required=True,
+        error_messages=REQUIRED
+        | {
+            "invalid": "Give a date and time like 2026-11-20T23:00:00-08:00.",
+            "invalid_awareness": "Include the time zone, like -08:00 or Z.",
+        },
+    )
+    area = fields.Nested(AreaSchema, required=True, error_messages=REQUIRED)
+    justification = fields.String(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.Length(
+            min=1, max=MAX_JUSTIFICATION, error=f"Use 1 to {MAX_JUSTIFICATION} characters."
+        ),
+    )
+    legal_basis = fields.String(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.OneOf(LEGAL_BASES, error=f"Choose one of: {', '.join(LEGAL_BASES)}."),
+    )
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.Length(min=1, max=2000, error="Use 1 to 2000 characters."),
+    )
+
+
+class CanvassSchema(Schema):
+    canvass_id = fields.String()
+    agency = fields.String()
+    case_number = fields.String()
+    category = fields.String()
+    incident_latitude = fields.Float()
+    incident_longitude = fields.Float()
+    window_start = fields.DateTime()
+    window_end = fields.DateTime()
+    area = fields.Dict()
+    area_square_miles = fields.Method("square_miles")
+    justification = fields.String()
+    legal_basis = fields.String()
+    status = fields.String(
+        metadata={
+            "description": "draft, submitted, approved, dispatched, closed, cancelled or expired"
+        }
+    )
+    exceedances = fields.Dict(metadata={"description": "limits exceeded, field by field"})
+    approved_by = fields.String(allow_none=True)
+    override_reason = fields.String(allow_none=True)
+    opened_at = fields.DateTime()
+
+    def square_miles(self, canvass: dict) -> float:
+        return round(canvass["area_m2"] / 2_589_988.110336, 4)
+
+
+class CanvassListSchema(Schema):
+    canvasses = fields.List(fields.Nested(CanvassSchema))
+
+
+class CandidateSchema(Schema):
+    site_id = fields.String(metadata={"description": "a reference, not the owner's identity"})
+    camera_id = fields.String()
+    label = fields.String()
+    distance_m = fields.Float()
+    bearing_from_incident = fields.Float()
+    view_covers_incident = fields.Boolean()
+    bearing_degrees = fields.Float()
+    field_of_view_degrees = fields.Float()
+    range_metres = fields.Float()
+    retention_days = fields.Integer()
+    footage_expires_at = fields.DateTime()
+
+
+class CandidateListSchema(Schema):
+    ranked = fields.List(fields.Nested(CandidateSchema))
+    likely_overwritten = fields.List(fields.Nested(CandidateSchema))
