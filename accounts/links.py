@@ -16,7 +16,8 @@ from .errors import InvalidLink
 
 VERIFY_EMAIL = "verify-email"
 SET_PASSWORD = "set-password"
-LIFETIMES = {VERIFY_EMAIL: 3 * 24 * 3600, SET_PASSWORD: 2 * 3600}
+ANSWER_REQUEST = "answer-request"
+LIFETIMES = {VERIFY_EMAIL: 3 * 24 * 3600, SET_PASSWORD: 2 * 3600, ANSWER_REQUEST: 10 * 24 * 3600}
 
 
 @dataclass(frozen=True)

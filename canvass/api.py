@@ -87,11 +87,30 @@ def approve(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
 
 @blp.post("/canvasses/<canvass_id>/dispatch")
 @investigators
-@blp.response(200, s.CanvassSchema)
+@blp.response(200, s.DispatchSchema)
 def dispatch(canvass_id: str) -> dict[str, Any]:
-    """Send an approved canvass out."""
-    _service().dispatch(_user(), canvass_id)
-    return _service().view(_user(), canvass_id)
+    """Send an approved canvass out: one emailed request to each candidate's owner."""
+    outcome = _service().dispatch(_user(), canvass_id)
+    current_app.extensions["canvass"].outbox.send_pending()
+    return {"canvass": _service().view(_user(), canvass_id), "requests": outcome}
+
+
+@blp.get("/canvasses/<canvass_id>/requests")
+@staff
+@blp.response(200, s.RequestSummarySchema)
+def request_summary(canvass_id: str) -> dict[str, Any]:
+    """How owners answered: counts, and the sites that offer footage or have none."""
+    return _service().requests(_user(), canvass_id)
+
+
+@blp.post("/requests/answer")
+@blp.arguments(s.AnswerSchema)
+@blp.response(200, s.AnswerRecordedSchema)
+def answer_request(body: dict[str, Any]) -> dict[str, str]:
+    """An owner answers a request with the token from the emailed link (no login needed)."""
+    service = _service()
+    service.dispatcher.answer(body["token"], body["answer"], body.get("note"), service.clock())
+    return {"message": "Thank you: your answer is recorded."}
 
 
 @blp.post("/canvasses/<canvass_id>/cancel")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from events_store.sealing import DomainEvent
 
@@ -80,4 +80,41 @@ EVENT_TYPES: dict[str, type[CanvassEvent]] = {
         CanvassCancelled,
         CanvassExpired,
     )
+}
+
+
+@dataclass(frozen=True)
+class RequestEvent(DomainEvent):
+    """Base of the footage-request events: every one names its request."""
+
+    request_id: str
+
+
+@dataclass(frozen=True)
+class FootageRequested(RequestEvent):
+    canvass_id: str
+    site_id: str
+    owner_id: str
+    camera_ids: list[str]
+    window_start: str
+    window_end: str
+    sent_at: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class RequestAnswered(RequestEvent):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("note",)
+
+    answer: str  # share_now, will_bring, no_footage, decline
+    note: str | None
+
+
+@dataclass(frozen=True)
+class RequestExpired(RequestEvent):
+    pass
+
+
+REQUEST_EVENT_TYPES: dict[str, type[RequestEvent]] = {
+    cls.type_name(): cls for cls in (FootageRequested, RequestAnswered, RequestExpired)
 }

@@ -21,6 +21,7 @@ from registry.queries import cameras_within, cameras_within_polygon
 from . import commands as c
 from .candidates import CandidateList, candidates
 from .decider import CanvassState, area_of, decide, evolve
+from .dispatching import Dispatcher
 from .errors import CanvassNotFound
 from .events import EVENT_TYPES
 from .policy import AgencyPolicy
@@ -46,6 +47,7 @@ class CanvassService:
         projections: ProjectionRunner,
         policy_for: Callable[[str], AgencyPolicy],
         clock: Callable[[], datetime],
+        dispatcher: Dispatcher,
     ) -> None:
         self._store = store
         self._vault = vault
@@ -53,6 +55,7 @@ class CanvassService:
         self._projections = projections
         self._policy_for = policy_for
         self.clock = clock  # replaceable, so that tests and jobs can set the time
+        self.dispatcher = dispatcher
 
     def open(self, investigator: User, details: dict[str, Any]) -> str:
         """Open a draft canvass; refusals are reported field by field."""
@@ -77,10 +80,18 @@ class CanvassService:
         command = c.ApproveOverride(canvass_id, supervisor.user_id, supervisor.agency or "", reason)
         self._execute(supervisor, command)
 
-    def dispatch(self, investigator: User, canvass_id: str) -> None:
-        """Send an approved canvass out to the owners."""
+    def dispatch(self, investigator: User, canvass_id: str) -> dict[str, int]:
+        """Send an approved canvass out: one request to each owner of a ranked candidate."""
         self._visible(investigator, canvass_id)
         self._execute(investigator, c.DispatchCanvass(canvass_id, investigator.user_id))
+        found = self.candidates(investigator, canvass_id)
+        canvass = self._visible(investigator, canvass_id)
+        return dict(self.dispatcher.send_requests(canvass, found.ranked, self.clock()))
+
+    def requests(self, user: User, canvass_id: str) -> dict[str, Any]:
+        """How the owners answered, as counts; sites are named only where they offer footage."""
+        self._visible(user, canvass_id)
+        return self.dispatcher.summary(canvass_id)
 
     def cancel(self, investigator: User, canvass_id: str, reason: str) -> None:
         """Call a canvass off."""

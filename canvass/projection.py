@@ -106,3 +106,60 @@ class CanvassProjection:
             conn.execute(
                 canvasses.update().where(row).values(status=_STATUS[type(event)], updated_at=at)
             )
+
+
+requests = sa.Table(
+    "canvass_requests",
+    sa.MetaData(),
+    sa.Column("request_id", sa.String(64), primary_key=True),
+    sa.Column("canvass_id", sa.String(64), nullable=False),
+    sa.Column("site_id", sa.String(64), nullable=False),
+    sa.Column("owner_id", sa.String(64), nullable=False),
+    sa.Column("camera_ids", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("answer", sa.String(16)),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("answered_at", sa.DateTime(timezone=True)),
+)
+
+
+class RequestsProjection:
+    """Keeps `canvass_requests` up to date: statuses, never the owner's note."""
+
+    name = "canvass_requests"
+
+    def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
+        """Apply the request events of a batch; other events pass by."""
+        for recorded in events:
+            kind = e.REQUEST_EVENT_TYPES.get(recorded.type)
+            if kind is None:
+                continue
+            event = kind.from_data(opened_data(None, recorded))
+            row = requests.c.request_id == event.request_id
+            at = recorded.recorded_at
+            if isinstance(event, e.FootageRequested):
+                conn.execute(
+                    requests.insert().values(
+                        request_id=event.request_id,
+                        canvass_id=event.canvass_id,
+                        site_id=event.site_id,
+                        owner_id=event.owner_id,
+                        camera_ids=json.dumps(event.camera_ids),
+                        status="sent",
+                        sent_at=at,
+                        expires_at=datetime.fromisoformat(event.expires_at),
+                    )
+                )
+            elif isinstance(event, e.RequestAnswered):
+                conn.execute(
+                    requests.update()
+                    .where(row)
+                    .values(status="answered", answer=event.answer, answered_at=at)
+                )
+            elif isinstance(event, e.RequestExpired):
+                conn.execute(requests.update().where(row).values(status="expired"))
+
+    def clear(self, conn: sa.Connection) -> None:
+        """Empty the read model before a rebuild."""
+        conn.execute(requests.delete())

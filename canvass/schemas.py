@@ -146,3 +146,44 @@ class CandidateSchema(Schema):
 class CandidateListSchema(Schema):
     ranked = fields.List(fields.Nested(CandidateSchema))
     likely_overwritten = fields.List(fields.Nested(CandidateSchema))
+
+
+class DispatchSchema(Schema):
+    canvass = fields.Nested(CanvassSchema)
+    requests = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "sent, already_sent, weekly_cap_reached, no_contact_on_file"},
+    )
+
+
+class RequestSummarySchema(Schema):
+    requests = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    sites_offering_footage = fields.List(fields.String())
+    sites_without_footage = fields.List(fields.String())
+
+
+class AnswerSchema(Schema):
+    token = fields.String(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.Length(min=1, max=1000, error="Use the emailed link."),
+    )
+    answer = fields.String(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.OneOf(
+            ("share_now", "will_bring", "no_footage", "decline"),
+            error="Choose share_now, will_bring, no_footage or decline.",
+        ),
+    )
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=1000, error="Use at most 1000 characters."),
+    )
+
+
+class AnswerRecordedSchema(Schema):
+    message = fields.String()

@@ -16,9 +16,10 @@ from accounts.handlers import AccountService
 from accounts.links import Links
 from accounts.projection import AccountsProjection
 from audit.projection import EventCounts
+from canvass.dispatching import Dispatcher
 from canvass.handlers import CanvassService
 from canvass.policy import policy_from_settings
-from canvass.projection import CanvassProjection
+from canvass.projection import CanvassProjection, RequestsProjection
 from events_store import EventStore
 from events_store.database import create_engine
 from events_store.outbox import Outbox
@@ -71,6 +72,7 @@ def build_services(app: Flask) -> Services:
         AccountsProjection(vault),
         RegistryProjection(vault, engine.dialect.name),
         CanvassProjection(),
+        RequestsProjection(),
     ]
     runner = ProjectionRunner(engine, store, projections)
     registry = RegistryService(store, vault, engine, runner, registry_policy(app.config))
@@ -79,6 +81,15 @@ def build_services(app: Flask) -> Services:
     links = Links(app.config["SECRET_KEY"])
     accounts = AccountService(store, vault, engine, runner, links, app.config["PUBLIC_URL"])
     policies = app.config.get("AGENCY_POLICIES") or {}
+    dispatcher = Dispatcher(
+        store,
+        vault,
+        engine,
+        runner,
+        links,
+        lambda: accounts.public_url,
+        int(app.config["MAX_REQUESTS_PER_OWNER_PER_WEEK"]),
+    )
     canvass = CanvassService(
         store,
         vault,
@@ -86,6 +97,7 @@ def build_services(app: Flask) -> Services:
         runner,
         lambda agency: policy_from_settings(policies.get(agency)),
         utc_now,
+        dispatcher,
     )
     return Services(engine, store, vault, runner, registry, geocoder, outbox, accounts, canvass)
 

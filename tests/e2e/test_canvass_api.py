@@ -131,7 +131,10 @@ def test_a_canvass_within_the_limits_is_approved_and_lists_ranked_candidates_wit
     dispatched = client.post(
         f"/api/v1/canvasses/{canvass['canvass_id']}/dispatch", headers=detective
     )
-    assert dispatched.get_json()["status"] == "dispatched"
+    assert dispatched.get_json()["canvass"]["status"] == "dispatched"
+    # The imported nodes have no owner accounts: nobody can be emailed about them.
+    owners = {c["site_id"] for c in ranked}
+    assert dispatched.get_json()["requests"] == {"no_contact_on_file": len(owners)}
 
 
 def test_a_canvass_beyond_the_limits_needs_a_supervisors_recorded_reason(

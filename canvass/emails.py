@@ -1,0 +1,36 @@
+"""The emails owners receive about canvasses, in plain words. Subjects carry nothing personal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .policy import CATEGORY_NAMES
+
+
+@dataclass(frozen=True)
+class Email:
+    recipient: str
+    subject: str
+    body: str
+
+
+def footage_request(
+    recipient: str, canvass: dict[str, Any], cameras: list[str], link: str, expires_at: datetime
+) -> Email:
+    start, end = canvass["window_start"], canvass["window_end"]
+    what = CATEGORY_NAMES.get(canvass["category"], "an incident")
+    return Email(
+        recipient,
+        "A request for camera footage near you",
+        "Hello,\n\n"
+        f"Detectives of {canvass['agency']} are looking into {what} near one of your\n"
+        "registered sites and ask whether your cameras recorded anything between\n"
+        f"{start:%d %B %Y %H:%M} and {end:%d %B %Y %H:%M} (UTC).\n\n"
+        f"Cameras that may have seen it: {', '.join(cameras)}.\n\n"
+        "You decide. Open this link to share footage, say you have none, or decline:\n\n"
+        f"{link}\n\n"
+        f"The link works until {expires_at:%d %B %Y}. If you decline, detectives are not told\n"
+        "it was you. Your recorder may overwrite this footage soon: please look before then.\n",
+    )

@@ -1,0 +1,66 @@
+"""Footage requests: one per candidate site when a canvass is dispatched, answered by the
+owner through an emailed link that works without logging in.
+
+An owner gets at most one request per canvass (one per site is merged into one per owner)
+and at most a set number per week across canvasses. A request's id is derived from its
+canvass and owner, so dispatching again sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from . import events as e
+from .errors import NotAllowedNow
+
+ANSWERS = ("share_now", "will_bring", "no_footage", "decline")
+NAMESPACE = uuid.UUID("0b8f8f5e-3f55-4d8e-9c6b-6a2f7d0a4c21")
+DEFAULT_LIFETIME = timedelta(days=10)
+MAX_NOTE = 1000
+
+
+@dataclass(frozen=True)
+class RequestState:
+    """What the rules need to know of a request."""
+
+    status: str = "none"  # none, sent, answered, expired
+    expires_at: datetime | None = None
+
+
+def request_id_for(canvass_id: str, owner_id: str) -> str:
+    """The one request an owner can get for a canvass."""
+    return str(uuid.uuid5(NAMESPACE, f"{canvass_id}|{owner_id}"))
+
+
+def answer(
+    state: RequestState, request_id: str, given: str, note: str | None, now: datetime
+) -> list[e.RequestEvent]:
+    """The owner's answer, once, before the request expires."""
+    if state.status == "answered":
+        raise NotAllowedNow("You have answered this request already. Thank you.")
+    if state.status == "expired" or (state.expires_at is not None and now >= state.expires_at):
+        raise NotAllowedNow("This request has expired; nothing more is needed from you.")
+    if given not in ANSWERS:
+        raise ValueError(f"answer must be one of {ANSWERS}")
+    cleaned = (note or "").strip()[:MAX_NOTE] or None
+    return [e.RequestAnswered(request_id, given, cleaned)]
+
+
+def expire(state: RequestState, request_id: str, now: datetime) -> list[e.RequestEvent]:
+    """Expire an unanswered request once its time is up; again, nothing happens."""
+    if state.status != "sent" or state.expires_at is None or now < state.expires_at:
+        return []
+    return [e.RequestExpired(request_id)]
+
+
+def evolve(state: RequestState, event: e.RequestEvent) -> RequestState:
+    """The request after an event."""
+    if isinstance(event, e.FootageRequested):
+        return RequestState("sent", datetime.fromisoformat(event.expires_at))
+    if isinstance(event, e.RequestAnswered):
+        return replace(state, status="answered")
+    if isinstance(event, e.RequestExpired):
+        return replace(state, status="expired")
+    return state

@@ -1,0 +1,138 @@
+"""Dispatch emails each candidate's owner once; owners answer by link; investigators see counts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from geographiclib.geodesic import Geodesic
+
+from tests.e2e.test_canvass_api import PACIFIC, canvass_body, staff
+from tests.e2e.test_owner_journey_api import link_token, sign_up_and_verify
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+INCIDENT = (37.7614, -122.4241)  # Mission St & 20th St, San Francisco
+AT = datetime(2018, 12, 14, 21, 40, tzinfo=PACIFIC)
+
+
+def owner_with_camera(client, mailbox, email, metres_north, retention_days=14):
+    """An owner whose one camera, `metres_north` of the incident, looks south at it."""
+    bearer = {"Authorization": "Bearer " + sign_up_and_verify(client, mailbox, email)}
+    spot = Geodesic.WGS84.Direct(INCIDENT[0], INCIDENT[1], 0, metres_north)
+    site = client.post(
+        "/api/v1/sites",
+        headers=bearer,
+        json={
+            "label": "Home",
+            "latitude": spot["lat2"],
+            "longitude": spot["lon2"],
+            "cameras": [
+                {
+                    "label": "Porch",
+                    "bearing_degrees": 180,
+                    "field_of_view_degrees": 90,
+                    "range_metres": 150,
+                    "retention_days": retention_days,
+                }
+            ],
+        },
+    ).get_json()
+    return bearer, site["site_id"]
+
+
+@pytest.fixture
+def neighbourhood(app, client, cli, mailbox):
+    owners = {
+        name: owner_with_camera(client, mailbox, f"{name}@example.org", metres)
+        for name, metres in (("ana", 40), ("ben", 90), ("cy", 130))
+    }
+    detective = staff(cli, client, mailbox, "investigator", "SFPD", "det.lee@sfpd.example")
+    app.extensions["canvass"].canvass.clock = lambda: AT + timedelta(days=1)
+    return owners, detective
+
+
+def open_and_dispatch(client, detective, case_number="181-004512"):
+    body = canvass_body(
+        type("P", (), {"latitude": INCIDENT[0], "longitude": INCIDENT[1]}),
+        AT,
+        "property_crime",
+        250,
+        {"case_number": case_number},
+    )
+    canvass = client.post("/api/v1/canvasses", headers=detective, json=body).get_json()
+    path = f"/api/v1/canvasses/{canvass['canvass_id']}"
+    assert client.post(f"{path}/submit", headers=detective).get_json()["status"] == "approved"
+    return path, client.post(f"{path}/dispatch", headers=detective).get_json()
+
+
+def test_each_owner_is_emailed_once_and_answers_are_shown_as_counts(
+    app, client, mailbox, neighbourhood
+):
+    owners, detective = neighbourhood
+    path, dispatched = open_and_dispatch(client, detective)
+    assert dispatched["requests"] == {"sent": 3}
+    links = {}
+    for name in owners:
+        [request] = [
+            m
+            for m in mailbox.to(f"{name}@example.org")
+            if m["Subject"] == "A request for camera footage near you"
+        ]
+        assert "Porch" in request.get_content()
+        links[name] = link_token(request)
+
+    for name, given in (("ana", "will_bring"), ("ben", "no_footage"), ("cy", "decline")):
+        answered = client.post(
+            "/api/v1/requests/answer", json={"token": links[name], "answer": given}
+        )
+        assert answered.status_code == 200
+    again = client.post(
+        "/api/v1/requests/answer", json={"token": links["ana"], "answer": "decline"}
+    )
+    assert (
+        again.status_code == 409 and "answered this request already" in again.get_json()["message"]
+    )
+
+    summary = client.get(f"{path}/requests", headers=detective).get_json()
+    assert summary["requests"] == 3
+    assert summary["counts"] == {"offered_footage": 1, "no_footage": 1, "declined_or_unanswered": 1}
+    assert summary["sites_offering_footage"] == [owners["ana"][1]]
+    assert owners["cy"][1] not in str(summary)  # who declined is not shown
+    assert client.post(f"{path}/dispatch", headers=detective).status_code == 409
+
+
+def test_an_owner_gets_at_most_the_weekly_number_of_requests(app, client, mailbox, neighbourhood):
+    _, detective = neighbourhood
+    app.extensions["canvass"].canvass.dispatcher.weekly_cap = 2
+    outcomes = [
+        open_and_dispatch(client, detective, f"181-00451{n}")[1]["requests"] for n in range(3)
+    ]
+    assert outcomes == [{"sent": 3}, {"sent": 3}, {"weekly_cap_reached": 3}]
+    assert len(mailbox.to("ana@example.org")) == 1 + 2  # the confirmation, then two requests
+
+
+def test_unanswered_requests_expire_once_their_time_is_up(app, client, mailbox, neighbourhood):
+    _, detective = neighbourhood
+    path, _ = open_and_dispatch(client, detective)
+    dispatcher = app.extensions["canvass"].canvass.dispatcher
+    assert dispatcher.expire_due(AT + timedelta(days=5)) == 0
+    assert dispatcher.expire_due(AT + timedelta(days=12)) == 3
+    assert dispatcher.expire_due(AT + timedelta(days=13)) == 0
+    summary = client.get(f"{path}/requests", headers=detective).get_json()
+    assert summary["counts"]["declined_or_unanswered"] == 3
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"token": "forged", "answer": "decline"},
+        {"token": "", "answer": "decline"},
+        {"token": "x", "answer": "maybe"},
+        {"answer": "decline"},
+    ],
+)
+def test_a_bad_answer_link_or_choice_is_refused_clearly(client, body):
+    response = client.post("/api/v1/requests/answer", json=body)
+    assert response.status_code in (400, 422)
+    assert response.get_json()["message"]
