@@ -136,3 +136,27 @@ def test_a_bad_answer_link_or_choice_is_refused_clearly(client, body):
     response = client.post("/api/v1/requests/answer", json=body)
     assert response.status_code in (400, 422)
     assert response.get_json()["message"]
+
+
+def test_an_owner_answers_on_the_page_the_email_links_to(app, client, mailbox, neighbourhood):
+    import html
+    import re
+
+    _, detective = neighbourhood
+    path, _ = open_and_dispatch(client, detective)
+    [request] = [m for m in mailbox.to("ben@example.org") if "footage" in m["Subject"]]
+    url = re.search(r"https?://\S+", request.get_content()).group(0)
+    page_path = url.split("://", 1)[1].split("/", 1)[1]
+    page = client.get(f"/{page_path}").get_data(as_text=True)
+    assert "Can your cameras help?" in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = html.unescape(re.search(r'name="token" value="([^"]+)"', page).group(1))
+
+    missing = client.post("/requests/answer", data={"csrf_token": csrf, "token": token})
+    assert missing.status_code == 422 and "Please choose" in missing.get_data(as_text=True)
+    done = client.post(
+        "/requests/answer", data={"csrf_token": csrf, "token": token, "answer": "no_footage"}
+    )
+    assert "your answer is recorded" in done.get_data(as_text=True)
+    summary = client.get(f"{path}/requests", headers=detective).get_json()
+    assert summary["counts"]["no_footage"] == 1
