@@ -58,4 +58,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     errors.init_app(app)
     cli.init_app(app)
+    if app.config["RUN_SCHEDULER_IN_PROCESS"]:
+        from . import scheduler
+
+        scheduler.build(app, blocking=False).start()
     return app

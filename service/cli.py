@@ -26,7 +26,7 @@ projections_cli = AppGroup("projections", help="Inspect and rebuild the read mod
 def init_app(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
     groups = (db_cli, events_cli, projections_cli, registry_cli, geocoder_cli, accounts_cli)
-    for group in (*groups, outbox_cli):
+    for group in (*groups, outbox_cli, scheduler_cli):
         app.cli.add_command(group)
 
 
@@ -177,3 +177,23 @@ def outbox_send() -> None:
     outbox = services().outbox
     sent = outbox.send_pending(limit=10_000)
     click.echo(f"Sent {sent} message(s); {outbox.pending_count()} still waiting.")
+
+
+scheduler_cli = AppGroup("scheduler", help="Run the scheduled jobs (in one process only).")
+
+
+@scheduler_cli.command("run")
+@click.option("--once", is_flag=True, help="Run every job once, now, and exit.")
+def scheduler_run(once: bool) -> None:
+    """Run reminders, expiry and mail delivery on their schedule until stopped."""
+    from flask import current_app
+
+    from . import scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        for name, done in scheduler.run_once(app).items():
+            click.echo(f"{name}: {done}")
+        return
+    click.echo("Running scheduled jobs; Ctrl+C to stop.")
+    scheduler.build(app, blocking=True).start()

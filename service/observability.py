@@ -38,6 +38,8 @@ def configure_logging(level: str) -> None:
         handler.addFilter(RequestIdFilter())
         root.addHandler(handler)
     root.setLevel(level.upper())
+    # Every run of every job would be a line: the jobs log what they did themselves.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
 
 
 class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -160,3 +160,23 @@ def test_an_owner_answers_on_the_page_the_email_links_to(app, client, mailbox, n
     assert "your answer is recorded" in done.get_data(as_text=True)
     summary = client.get(f"{path}/requests", headers=detective).get_json()
     assert summary["counts"]["no_footage"] == 1
+
+
+def test_the_scheduled_jobs_send_waiting_mail_and_change_nothing_when_run_again(
+    app, cli, mailbox, smtp_server
+):
+    from events_store import NO_STREAM, NewEvent
+    from events_store.outbox import OutgoingMessage
+
+    app.extensions["canvass"].store.append(
+        "note",
+        [NewEvent("Noted", {})],
+        NO_STREAM,
+        [OutgoingMessage("someone@example.org", "A note", "Hello.")],
+    )
+    first = cli.invoke(args=["scheduler", "run", "--once"])
+    assert first.exit_code == 0, first.output
+    assert "send-mail: 1" in first.output and "expire-requests: 0" in first.output
+    second = cli.invoke(args=["scheduler", "run", "--once"])
+    assert "send-mail: 0" in second.output
+    assert len(mailbox.to("someone@example.org")) == 1

@@ -1,0 +1,72 @@
+"""Scheduled jobs, run by exactly one process: `flask --app wsgi scheduler run`, or inside
+the web process when CANVASS_RUN_SCHEDULER_IN_PROCESS is set (development, quick start).
+
+Every job only dispatches idempotent work: running one twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from .wiring import Services
+
+log = logging.getLogger(__name__)
+
+
+def send_mail(services: Services) -> int:
+    """Deliver email waiting in the outbox (retrying what a mail server refused)."""
+    return services.outbox.send_pending()
+
+
+def expire_requests(services: Services) -> int:
+    """Expire footage requests whose time is up."""
+    return services.canvass.dispatcher.expire_due(datetime.now(UTC))
+
+
+# name, every how many seconds, what it does
+JOBS: list[tuple[str, int, Callable[[Services], int]]] = [
+    ("send-mail", 60, send_mail),
+    ("expire-requests", 600, expire_requests),
+]
+
+
+def run_once(app: Flask) -> dict[str, int]:
+    """Run every job once, now; return what each did."""
+    return {name: _run(app, name, job) for name, _, job in JOBS}
+
+
+def build(app: Flask, blocking: bool) -> BaseScheduler:
+    """A scheduler with every job, each at most one instance at a time."""
+    scheduler: BaseScheduler = BlockingScheduler() if blocking else BackgroundScheduler()
+    for name, seconds, job in JOBS:
+        scheduler.add_job(
+            _run,
+            "interval",
+            args=(app, name, job),
+            seconds=seconds,
+            id=name,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
+    return scheduler
+
+
+def _run(app: Flask, name: str, job: Callable[[Services], Any]) -> int:
+    with app.app_context():
+        try:
+            done = int(job(app.extensions["canvass"]))
+        except Exception:
+            log.exception("scheduled job %s failed; it runs again at its next time", name)
+            return 0
+    if done:
+        log.info("scheduled job %s: %d done", name, done)
+    return done
