@@ -23,7 +23,15 @@ from . import events as e
 from .candidates import Candidate
 from .errors import CanvassNotFound
 from .projection import requests
-from .requests import DEFAULT_LIFETIME, RequestState, answer, evolve, expire, request_id_for
+from .requests import (
+    DEFAULT_LIFETIME,
+    RequestState,
+    answer,
+    evolve,
+    expire,
+    remind,
+    request_id_for,
+)
 
 REQUEST = StreamModel(e.REQUEST_EVENT_TYPES, RequestState(), evolve)
 
@@ -110,6 +118,39 @@ class Dispatcher:
             )
         self._projections.catch_up(["canvass_requests"])
         return len(due)
+
+    def remind_due(self, now: datetime) -> int:
+        """Send the reminders that are due (a day, then three days, after a request)."""
+        query = sa.select(
+            requests.c.request_id,
+            requests.c.canvass_id,
+            requests.c.owner_id,
+            requests.c.camera_ids,
+        ).where(requests.c.status == "sent")
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            waiting = list(conn.execute(query))
+        sent = 0
+        for request_id, canvass_id, owner_id, _ in waiting:
+            email = self._email_of(owner_id)
+            if email is None:
+                continue
+            token = self._links.make(ANSWER_REQUEST, request_id, "sent")
+            link = f"{self._public_url()}/requests/answer?token={token}"
+            message = emails.reminder(email, link)
+            recorded = handle(
+                self._store,
+                self._vault,
+                request_stream(request_id),
+                REQUEST,
+                lambda state, rid=request_id: remind(state, rid, now),
+                lambda _, oid=owner_id: oid,
+                {"actor": "scheduler", "role": "system", "canvass_id": canvass_id},
+                [OutgoingMessage(message.recipient, message.subject, message.body, owner_id)],
+            )
+            sent += len(recorded)
+        if sent:
+            self._projections.catch_up(["canvass_requests"])
+        return sent
 
     def summary(self, canvass_id: str) -> dict[str, Any]:
         """What investigators may see: counts by status, and which sites offered footage.
@@ -204,6 +245,12 @@ class Dispatcher:
         )
         with self._engine.connect().execution_options(read_only=True) as conn:
             return int(conn.execute(query).scalar_one())
+
+    def _email_of(self, owner_id: str) -> str | None:
+        query = sa.select(users.c.email).where(users.c.user_id == owner_id, users.c.verified)
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            email = conn.execute(query).scalar()
+        return str(email) if email else None
 
     def _owner_of(self, request_id: str) -> str:
         with self._engine.connect().execution_options(read_only=True) as conn:

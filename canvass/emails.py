@@ -34,3 +34,15 @@ def footage_request(
         f"The link works until {expires_at:%d %B %Y}. If you decline, detectives are not told\n"
         "it was you. Your recorder may overwrite this footage soon: please look before then.\n",
     )
+
+
+def reminder(recipient: str, link: str) -> Email:
+    return Email(
+        recipient,
+        "Reminder: a request for camera footage near you",
+        "Hello,\n\n"
+        "A few days ago detectives asked whether your cameras recorded anything near one of\n"
+        "your registered sites. Recorders overwrite footage after a while, so if you can,\n"
+        "please look soon and answer, even to say you have none or prefer not to help:\n\n"
+        f"{link}\n",
+    )

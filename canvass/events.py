@@ -115,6 +115,12 @@ class RequestExpired(RequestEvent):
     pass
 
 
+@dataclass(frozen=True)
+class OwnerReminded(RequestEvent):
+    number: int  # 1 after a day, 2 after three days
+
+
 REQUEST_EVENT_TYPES: dict[str, type[RequestEvent]] = {
-    cls.type_name(): cls for cls in (FootageRequested, RequestAnswered, RequestExpired)
+    cls.type_name(): cls
+    for cls in (FootageRequested, RequestAnswered, RequestExpired, OwnerReminded)
 }

@@ -21,12 +21,17 @@ DEFAULT_LIFETIME = timedelta(days=10)
 MAX_NOTE = 1000
 
 
+REMINDERS = (timedelta(hours=24), timedelta(hours=72))
+
+
 @dataclass(frozen=True)
 class RequestState:
     """What the rules need to know of a request."""
 
     status: str = "none"  # none, sent, answered, expired
     expires_at: datetime | None = None
+    sent_at: datetime | None = None
+    reminders: int = 0
 
 
 def request_id_for(canvass_id: str, owner_id: str) -> str:
@@ -55,10 +60,28 @@ def expire(state: RequestState, request_id: str, now: datetime) -> list[e.Reques
     return [e.RequestExpired(request_id)]
 
 
+def remind(state: RequestState, request_id: str, now: datetime) -> list[e.RequestEvent]:
+    """The reminder that is due for an unanswered request, if any; each is sent once."""
+    if state.status != "sent" or state.sent_at is None:
+        return []
+    if state.expires_at is not None and now >= state.expires_at:
+        return []
+    due = sum(1 for after in REMINDERS if now >= state.sent_at + after)
+    if due <= state.reminders:
+        return []
+    return [e.OwnerReminded(request_id, due)]  # a late run sends the latest one only
+
+
 def evolve(state: RequestState, event: e.RequestEvent) -> RequestState:
     """The request after an event."""
     if isinstance(event, e.FootageRequested):
-        return RequestState("sent", datetime.fromisoformat(event.expires_at))
+        return RequestState(
+            "sent",
+            datetime.fromisoformat(event.expires_at),
+            datetime.fromisoformat(event.sent_at),
+        )
+    if isinstance(event, e.OwnerReminded):
+        return replace(state, reminders=event.number)
     if isinstance(event, e.RequestAnswered):
         return replace(state, status="answered")
     if isinstance(event, e.RequestExpired):

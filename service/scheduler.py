@@ -31,10 +31,16 @@ def expire_requests(services: Services) -> int:
     return services.canvass.dispatcher.expire_due(datetime.now(UTC))
 
 
+def remind_owners(services: Services) -> int:
+    """Remind owners who have not answered a request (after a day, then three days)."""
+    return services.canvass.dispatcher.remind_due(datetime.now(UTC))
+
+
 # name, every how many seconds, what it does
 JOBS: list[tuple[str, int, Callable[[Services], int]]] = [
     ("send-mail", 60, send_mail),
     ("expire-requests", 600, expire_requests),
+    ("remind-owners", 900, remind_owners),
 ]
 
 

@@ -180,3 +180,25 @@ def test_the_scheduled_jobs_send_waiting_mail_and_change_nothing_when_run_again(
     second = cli.invoke(args=["scheduler", "run", "--once"])
     assert "send-mail: 0" in second.output
     assert len(mailbox.to("someone@example.org")) == 1
+
+
+def test_owners_who_have_not_answered_are_reminded_after_a_day_and_three_days_once_each(
+    app, client, mailbox, neighbourhood
+):
+    _, detective = neighbourhood
+    open_and_dispatch(client, detective)
+    [request] = [m for m in mailbox.to("ana@example.org") if m["Subject"].startswith("A request")]
+    client.post("/api/v1/requests/answer", json={"token": link_token(request), "answer": "decline"})
+    dispatcher = app.extensions["canvass"].canvass.dispatcher
+    sent = AT + timedelta(days=1)  # the canvass service's clock when it dispatched
+
+    assert [dispatcher.remind_due(sent + timedelta(hours=h)) for h in (12, 25, 26, 73, 100)] == [
+        0,
+        2,
+        0,
+        2,
+        0,
+    ]
+    app.extensions["canvass"].outbox.send_pending()
+    reminders = [m for m in mailbox.messages if m["Subject"].startswith("Reminder")]
+    assert sorted(m["To"] for m in reminders) == sorted(["ben@example.org", "cy@example.org"] * 2)
