@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request, send_file
 from flask_smorest import Blueprint
 
 from accounts.auth import api_login_required, current_user
@@ -130,3 +131,62 @@ def candidate_cameras(canvass_id: str) -> CandidateList:
     """Cameras that may have recorded the incident, ranked: view first, then soonest
     overwritten, then nearest. Camera facts and a site reference only, never an owner."""
     return _service().candidates(_user(), canvass_id)
+
+
+@blp.put("/requests/footage")
+@blp.arguments(s.UploadQuerySchema, location="query")
+@blp.response(201, s.StoredFootageSchema)
+def upload_footage(query: dict[str, Any]) -> Any:
+    """An owner uploads a clip for a request: the file is the request body, the link's token
+    and (optionally) its SHA-256, the recorder's clock offset and a statement go in the query."""
+    request.max_content_length = current_app.config["FOOTAGE_MAX_BYTES"]
+    stream = request.stream
+
+    def chunks() -> Iterator[bytes]:
+        while chunk := stream.read(1024 * 1024):
+            yield chunk
+
+    desk = current_app.extensions["canvass"].footage
+    return desk.receive(
+        query["token"],
+        chunks(),
+        query.get("sha256"),
+        query.get("clock_offset_seconds"),
+        query.get("statement"),
+        _service().clock(),
+    )
+
+
+@blp.get("/canvasses/<canvass_id>/footage")
+@staff
+@blp.response(200, s.FootageListSchema)
+def list_footage(canvass_id: str) -> dict[str, Any]:
+    """The files owners sent for a canvass."""
+    _service().view(_user(), canvass_id)
+    return {"files": current_app.extensions["canvass"].footage.listing(canvass_id)}
+
+
+@blp.get("/canvasses/<canvass_id>/footage/<sha256>")
+@staff
+@blp.response(200)
+def download_footage(canvass_id: str, sha256: str) -> Any:
+    """One file; the download is recorded in its chain of custody."""
+    _service().view(_user(), canvass_id)
+    path = current_app.extensions["canvass"].footage.release(
+        canvass_id, sha256, "downloaded", _user().user_id
+    )
+    return send_file(path, mimetype="application/octet-stream", download_name=f"{sha256}.video")
+
+
+@blp.get("/canvasses/<canvass_id>/package")
+@staff
+@blp.response(200)
+def case_package(canvass_id: str) -> Any:
+    """A zip of every file, a manifest of their SHA-256 hashes and the custody log."""
+    canvass = _service().view(_user(), canvass_id)
+    path = current_app.extensions["canvass"].footage.package(canvass_id, _user().user_id)
+    response = send_file(
+        path, mimetype="application/zip", download_name=f"case-{canvass['case_number']}.zip"
+    )
+    path.unlink()  # the open file stays readable until sent
+    return response

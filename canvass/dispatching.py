@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -112,8 +113,8 @@ class Dispatcher:
                 self._vault,
                 request_stream(request_id),
                 REQUEST,
-                lambda state, rid=request_id: expire(state, rid, now),
-                lambda _, oid=owner_id: oid,
+                partial(_expire_at, request_id=request_id, now=now),
+                partial(_constant, owner_id),
                 {"actor": "scheduler", "role": "system"},
             )
         self._projections.catch_up(["canvass_requests"])
@@ -142,8 +143,8 @@ class Dispatcher:
                 self._vault,
                 request_stream(request_id),
                 REQUEST,
-                lambda state, rid=request_id: remind(state, rid, now),
-                lambda _, oid=owner_id: oid,
+                partial(_remind_at, request_id=request_id, now=now),
+                partial(_constant, owner_id),
                 {"actor": "scheduler", "role": "system", "canvass_id": canvass_id},
                 [OutgoingMessage(message.recipient, message.subject, message.body, owner_id)],
             )
@@ -259,3 +260,15 @@ class Dispatcher:
         if owner is None:
             raise CanvassNotFound(request_id)
         return str(owner)
+
+
+def _expire_at(state: RequestState, *, request_id: str, now: datetime) -> list[e.RequestEvent]:
+    return expire(state, request_id, now)
+
+
+def _remind_at(state: RequestState, *, request_id: str, now: datetime) -> list[e.RequestEvent]:
+    return remind(state, request_id, now)
+
+
+def _constant(value: str, _state: object) -> str:
+    return value

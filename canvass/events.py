@@ -120,7 +120,36 @@ class OwnerReminded(RequestEvent):
     number: int  # 1 after a day, 2 after three days
 
 
+@dataclass(frozen=True)
+class FootageReceived(RequestEvent):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("statement",)
+
+    canvass_id: str
+    sha256: str
+    size: int
+    container: str
+    clock_offset_seconds: int | None  # recorder clock minus real time, as the owner says
+    statement: str | None  # how the owner exported it, in their words
+
+
+@dataclass(frozen=True)
+class FootageHandled(RequestEvent):
+    """Chain of custody: someone viewed, downloaded or exported a file."""
+
+    canvass_id: str
+    sha256: str
+    action: str  # viewed, downloaded, exported
+    actor: str
+
+
 REQUEST_EVENT_TYPES: dict[str, type[RequestEvent]] = {
     cls.type_name(): cls
-    for cls in (FootageRequested, RequestAnswered, RequestExpired, OwnerReminded)
+    for cls in (
+        FootageRequested,
+        RequestAnswered,
+        RequestExpired,
+        OwnerReminded,
+        FootageReceived,
+        FootageHandled,
+    )
 }

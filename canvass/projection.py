@@ -124,6 +124,19 @@ requests = sa.Table(
 )
 
 
+footage = sa.Table(
+    "canvass_footage",
+    sa.MetaData(),
+    sa.Column("request_id", sa.String(64), primary_key=True),
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("canvass_id", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("container", sa.String(16), nullable=False),
+    sa.Column("clock_offset_seconds", sa.Integer),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 class RequestsProjection:
     """Keeps `canvass_requests` up to date: statuses, never the owner's note."""
 
@@ -159,7 +172,20 @@ class RequestsProjection:
                 )
             elif isinstance(event, e.RequestExpired):
                 conn.execute(requests.update().where(row).values(status="expired"))
+            elif isinstance(event, e.FootageReceived):
+                conn.execute(
+                    footage.insert().values(
+                        request_id=event.request_id,
+                        sha256=event.sha256,
+                        canvass_id=event.canvass_id,
+                        size=event.size,
+                        container=event.container,
+                        clock_offset_seconds=event.clock_offset_seconds,
+                        received_at=at,
+                    )
+                )
 
     def clear(self, conn: sa.Connection) -> None:
         """Empty the read model before a rebuild."""
+        conn.execute(footage.delete())
         conn.execute(requests.delete())

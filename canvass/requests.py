@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from . import events as e
 from .errors import NotAllowedNow
@@ -19,6 +20,7 @@ ANSWERS = ("share_now", "will_bring", "no_footage", "decline")
 NAMESPACE = uuid.UUID("0b8f8f5e-3f55-4d8e-9c6b-6a2f7d0a4c21")
 DEFAULT_LIFETIME = timedelta(days=10)
 MAX_NOTE = 1000
+MAX_FILES = 10
 
 
 REMINDERS = (timedelta(hours=24), timedelta(hours=72))
@@ -32,6 +34,8 @@ class RequestState:
     expires_at: datetime | None = None
     sent_at: datetime | None = None
     reminders: int = 0
+    answer: str | None = None
+    files: int = 0
 
 
 def request_id_for(canvass_id: str, owner_id: str) -> str:
@@ -72,6 +76,33 @@ def remind(state: RequestState, request_id: str, now: datetime) -> list[e.Reques
     return [e.OwnerReminded(request_id, due)]  # a late run sends the latest one only
 
 
+def check_may_receive(state: RequestState, now: datetime) -> None:
+    """Refuse footage for a request that expired, or whose owner said they will not share."""
+    expired = state.status == "sent" and state.expires_at is not None and now >= state.expires_at
+    if state.status == "expired" or expired:
+        raise NotAllowedNow("This request has expired; nothing more is needed from you.")
+    if state.status == "answered" and state.answer not in ("share_now", "will_bring"):
+        raise NotAllowedNow("You answered that you would not share footage for this request.")
+    if state.files >= MAX_FILES:
+        raise NotAllowedNow(f"A request takes at most {MAX_FILES} files.")
+
+
+def receive(
+    state: RequestState,
+    request_id: str,
+    canvass_id: str,
+    received: dict[str, Any],
+    now: datetime,
+) -> list[e.RequestEvent]:
+    """Footage from the owner; an unanswered request counts as answered 'share now'."""
+    check_may_receive(state, now)
+    events: list[e.RequestEvent] = []
+    if state.status == "sent":
+        events.append(e.RequestAnswered(request_id, "share_now", None))
+    events.append(e.FootageReceived(request_id, canvass_id, **received))
+    return events
+
+
 def evolve(state: RequestState, event: e.RequestEvent) -> RequestState:
     """The request after an event."""
     if isinstance(event, e.FootageRequested):
@@ -83,7 +114,9 @@ def evolve(state: RequestState, event: e.RequestEvent) -> RequestState:
     if isinstance(event, e.OwnerReminded):
         return replace(state, reminders=event.number)
     if isinstance(event, e.RequestAnswered):
-        return replace(state, status="answered")
+        return replace(state, status="answered", answer=event.answer)
+    if isinstance(event, e.FootageReceived):
+        return replace(state, files=state.files + 1)
     if isinstance(event, e.RequestExpired):
         return replace(state, status="expired")
     return state

@@ -187,3 +187,44 @@ class AnswerSchema(Schema):
 
 class AnswerRecordedSchema(Schema):
     message = fields.String()
+
+
+class UploadQuerySchema(Schema):
+    token = fields.String(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.Length(min=1, max=1000, error="Use the emailed link."),
+    )
+    sha256 = fields.String(
+        validate=validate.Regexp(
+            r"^[0-9a-fA-F]{64}$", error="A SHA-256 is 64 hexadecimal characters."
+        )
+    )
+    clock_offset_seconds = fields.Integer(
+        validate=validate.Range(
+            -86_400 * 366, 86_400 * 366, error="Give the offset in seconds, within a year."
+        ),
+        error_messages={"invalid": "Give a whole number of seconds, e.g. -90."},
+    )
+    statement = fields.String(
+        validate=validate.Length(max=2000, error="Use at most 2000 characters.")
+    )
+
+
+class StoredFootageSchema(Schema):
+    sha256 = fields.String()
+    size = fields.Integer()
+    container = fields.String()
+
+
+class FootageSchema(Schema):
+    sha256 = fields.String()
+    size = fields.Integer()
+    container = fields.String()
+    clock_offset_seconds = fields.Integer(allow_none=True)
+    site_id = fields.String()
+    received_at = fields.DateTime()
+
+
+class FootageListSchema(Schema):
+    files = fields.List(fields.Nested(FootageSchema))

@@ -45,7 +45,7 @@ def handle(
     vault: KeyVault,
     stream_id: str,
     model: StreamModel[State],
-    decide: Callable[[State], list[DomainEvent]],
+    decide: Callable[[State], Sequence[DomainEvent]],
     subject: Callable[[State], str],
     metadata: Mapping[str, Any],
     messages: Sequence[OutgoingMessage] = (),

@@ -34,7 +34,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Per agency: {"SFPD": {"max_area_sq_mi": 0.3, "case_number_pattern": "SF-\\d{6}"}}
         "AGENCY_POLICIES": None,
         "MAX_REQUESTS_PER_OWNER_PER_WEEK": 3,
-        "RUN_SCHEDULER_IN_PROCESS": False,  # true: the web process also runs the jobs
+        "RUN_SCHEDULER_IN_PROCESS": False,
+        "FOOTAGE_DIR": None,  # default <instance>/footage
+        "FOOTAGE_MAX_BYTES": 2 * 1024**3,  # true: the web process also runs the jobs
         "PUBLIC_URL": "http://127.0.0.1:8080",  # how links in emails reach the service
         "MAIL_FROM": "Camera registry <registry@localhost>",
         "SMTP_HOST": None,  # unset: messages are written to <instance>/outbox/*.eml

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from accounts import errors as account
 from canvass import errors as canvass
+from canvass.footage import FootageRejected
 from events_store import ConcurrencyError, InvalidEventError, SubjectErasedError
 from registry import errors as registry
 
@@ -41,6 +42,7 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     canvass.InvalidCanvass: (422, "invalid"),
     canvass.CanvassNotFound: (404, "not_found"),
     canvass.NotAllowedNow: (409, "not_allowed_now"),
+    FootageRejected: (422, "footage_rejected"),
 }
 
 _FRIENDLY: dict[int, tuple[str, str]] = {

@@ -17,7 +17,9 @@ from accounts.links import Links
 from accounts.projection import AccountsProjection
 from audit.projection import EventCounts
 from canvass.dispatching import Dispatcher
+from canvass.footage import FootageStore
 from canvass.handlers import CanvassService
+from canvass.intake import FootageDesk
 from canvass.policy import policy_from_settings
 from canvass.projection import CanvassProjection, RequestsProjection
 from events_store import EventStore
@@ -49,6 +51,7 @@ class Services:
     outbox: Outbox
     accounts: AccountService
     canvass: CanvassService
+    footage: FootageDesk
 
     def close(self) -> None:
         """Release connections (tests and CLI commands call this when done)."""
@@ -99,7 +102,14 @@ def build_services(app: Flask) -> Services:
         utc_now,
         dispatcher,
     )
-    return Services(engine, store, vault, runner, registry, geocoder, outbox, accounts, canvass)
+    files = FootageStore(
+        Path(app.config["FOOTAGE_DIR"] or Path(app.instance_path) / "footage"),
+        int(app.config["FOOTAGE_MAX_BYTES"]),
+    )
+    desk = FootageDesk(store, vault, engine, runner, links, files)
+    return Services(
+        engine, store, vault, runner, registry, geocoder, outbox, accounts, canvass, desk
+    )
 
 
 def build_geocoder(config: Mapping[str, Any], engine: sa.Engine) -> Geocoder:

@@ -1,0 +1,166 @@
+"""Footage from owners into the case: receiving files, handing them out with a custody
+record, and the case package (files, a manifest of hashes, and the custody log)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from accounts.links import ANSWER_REQUEST, Links
+from events_store import EventStore
+from events_store.handling import handle
+from events_store.projections import ProjectionRunner
+from events_store.vault import KeyVault
+
+from . import events as e
+from .dispatching import REQUEST, request_stream
+from .errors import CanvassNotFound
+from .footage import FootageStore, StoredFootage
+from .projection import footage, requests
+from .requests import check_may_receive, receive
+
+
+class FootageDesk:
+    """Receives owners' uploads and releases them to the canvass's investigators."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        vault: KeyVault,
+        engine: sa.Engine,
+        projections: ProjectionRunner,
+        links: Links,
+        files: FootageStore,
+    ) -> None:
+        self._store = store
+        self._vault = vault
+        self._engine = engine
+        self._projections = projections
+        self._links = links
+        self.files = files
+
+    def receive(
+        self,
+        token: str,
+        chunks: Iterable[bytes],
+        expected_sha256: str | None,
+        clock_offset_seconds: int | None,
+        statement: str | None,
+        now: datetime,
+    ) -> StoredFootage:
+        """Keep an owner's upload for the request the link names, checked as it streams."""
+        request_id = self._links.read(ANSWER_REQUEST, token).user_id
+        row = self._request(request_id)
+        state = REQUEST.fold(self._store.read_stream(request_stream(request_id)))
+        check_may_receive(state, now)  # refuse before reading the file
+        stored = self.files.put(chunks, expected_sha256)
+        received = {
+            "sha256": stored.sha256,
+            "size": stored.size,
+            "container": stored.container,
+            "clock_offset_seconds": clock_offset_seconds,
+            "statement": (statement or "").strip()[:2000] or None,
+        }
+        recorded = handle(
+            self._store,
+            self._vault,
+            request_stream(request_id),
+            REQUEST,
+            lambda current: receive(current, request_id, row.canvass_id, received, now),
+            lambda _: row.owner_id,
+            {"actor": "owner-link", "role": "owner"},
+        )
+        self._projections.wait_until(recorded[-1].position, ["canvass_requests"])
+        return stored
+
+    def listing(self, canvass_id: str) -> list[dict[str, Any]]:
+        """The files received for a canvass, oldest first."""
+        query = (
+            sa.select(footage, requests.c.site_id)
+            .select_from(footage.join(requests, requests.c.request_id == footage.c.request_id))
+            .where(footage.c.canvass_id == canvass_id)
+            .order_by(footage.c.received_at)
+        )
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def release(self, canvass_id: str, sha256: str, action: str, actor: str) -> Path:
+        """A file of the canvass, after recording who took it and how (chain of custody)."""
+        entry = next((f for f in self.listing(canvass_id) if f["sha256"] == sha256), None)
+        if entry is None:
+            raise CanvassNotFound(canvass_id)
+        self._custody(entry, action, actor)
+        return self.files.path_of(sha256)
+
+    def package(self, canvass_id: str, actor: str) -> Path:
+        """A zip of the canvass's files, their manifest and the custody log; recorded."""
+        entries = self.listing(canvass_id)
+        for entry in entries:
+            self._custody(entry, "exported", actor)
+        manifest = [
+            {
+                "file": f"footage/{entry['sha256']}.{entry['container']}",
+                "sha256": entry["sha256"],
+                "size": entry["size"],
+                "container": entry["container"],
+                "clock_offset_seconds": entry["clock_offset_seconds"],
+                "site_id": entry["site_id"],
+                "received_at": entry["received_at"].isoformat(),
+            }
+            for entry in entries
+        ]
+        custody = self._custody_log(entries)
+        handle_, name = tempfile.mkstemp(prefix="case-package-", suffix=".zip")
+        path = Path(name)
+        with open(handle_, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as zipped:
+            for item, entry in zip(manifest, entries, strict=True):
+                zipped.write(self.files.path_of(entry["sha256"]), item["file"])
+            zipped.writestr("manifest.json", json.dumps({"files": manifest}, indent=2))
+            zipped.writestr("custody.json", json.dumps(custody, indent=2))
+        return path
+
+    def _custody(self, entry: dict[str, Any], action: str, actor: str) -> None:
+        event = e.FootageHandled(
+            entry["request_id"], entry["canvass_id"], entry["sha256"], action, actor
+        )
+        handle(
+            self._store,
+            self._vault,
+            request_stream(entry["request_id"]),
+            REQUEST,
+            lambda _: [event],
+            lambda _: actor,
+            {"actor": actor, "role": "investigator"},
+        )
+
+    def _custody_log(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        log = []
+        for request_id in sorted({entry["request_id"] for entry in entries}):
+            for recorded in self._store.read_stream(request_stream(request_id)):
+                if recorded.type in ("FootageReceived", "FootageHandled"):
+                    data = {k: v for k, v in recorded.data.items() if k != "private"}
+                    log.append(
+                        {
+                            "position": recorded.position,
+                            "event": recorded.type,
+                            "recorded_at": recorded.recorded_at.isoformat(),
+                            "leaf_hash": recorded.leaf_hash.hex(),
+                        }
+                        | data
+                    )
+        return sorted(log, key=lambda item: item["position"])
+
+    def _request(self, request_id: str) -> Any:
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            query = sa.select(requests).where(requests.c.request_id == request_id)
+            row = conn.execute(query).first()
+        if row is None:
+            raise CanvassNotFound(request_id)
+        return row

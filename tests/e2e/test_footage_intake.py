@@ -1,0 +1,120 @@
+"""Owners upload clips by their request link; investigators receive them with a custody
+record and download a case package whose manifest verifies."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+
+import pytest
+
+from tests.e2e.test_canvass_requests import neighbourhood, open_and_dispatch  # noqa: F401
+from tests.e2e.test_owner_journey_api import link_token
+from tests.unit.test_footage_store import box, mp4
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def request_links(client, mailbox, neighbourhood):  # noqa: F811
+    owners, detective = neighbourhood
+    path, _ = open_and_dispatch(client, detective)
+    links = {}
+    for name in owners:
+        [message] = [
+            m for m in mailbox.to(f"{name}@example.org") if m["Subject"].startswith("A request")
+        ]
+        links[name] = link_token(message)
+    return path, detective, links
+
+
+def upload(client, token, data, **query):
+    return client.put(
+        "/api/v1/requests/footage",
+        query_string={"token": token, **query},
+        data=data,
+        content_type="video/mp4",
+    )
+
+
+def stored_files(app) -> list:
+    root = app.extensions["canvass"].footage.files.root
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def test_a_clip_is_received_verified_downloaded_and_packaged_with_its_custody(
+    app, client, request_links
+):
+    path, detective, links = request_links
+    clip = mp4(b"\x01" * 20_000)
+    digest = hashlib.sha256(clip).hexdigest()
+
+    sent = upload(
+        client,
+        links["ana"],
+        clip,
+        sha256=digest,
+        clock_offset_seconds=-90,
+        statement="Exported from the recorder's app as MP4.",
+    )
+    assert sent.status_code == 201, sent.get_json()
+    assert sent.get_json() == {"sha256": digest, "size": len(clip), "container": "mp4"}
+
+    files = client.get(f"{path}/footage", headers=detective).get_json()["files"]
+    assert [(f["sha256"], f["clock_offset_seconds"]) for f in files] == [(digest, -90)]
+    downloaded = client.get(f"{path}/footage/{digest}", headers=detective)
+    assert downloaded.data == clip
+    downloaded.close()
+
+    package = client.get(f"{path}/package", headers=detective)
+    assert package.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(package.data)) as zipped:
+        manifest = json.loads(zipped.read("manifest.json"))
+        for item in manifest["files"]:
+            assert hashlib.sha256(zipped.read(item["file"])).hexdigest() == item["sha256"]
+        custody = json.loads(zipped.read("custody.json"))
+    package.close()
+    assert [(c["event"], c.get("action")) for c in custody] == [
+        ("FootageReceived", None),
+        ("FootageHandled", "downloaded"),
+        ("FootageHandled", "exported"),
+    ]
+    assert "Exported from" not in json.dumps(custody)  # the owner's statement stays sealed
+    summary = client.get(f"{path}/requests", headers=detective).get_json()
+    assert summary["counts"]["offered_footage"] == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "query", "words"),
+    [
+        (b"", {}, "empty"),
+        (b"just some text, not a video", {}, "not a video"),
+        (mp4()[:-100], {}, "cut short"),
+        (box(b"ftyp", b"isom\x00\x00\x02\x00") + box(b"mdat", b"\x00" * 50), {}, "cut short"),
+        (mp4(), {"sha256": "a" * 64}, "does not match"),
+        (b"x" * 3000, {}, "larger than"),
+    ],
+    ids=["empty", "text", "truncated", "no moov", "wrong hash", "oversized"],
+)
+def test_a_bad_upload_gets_a_clear_error_and_stores_nothing(
+    app, client, request_links, data, query, words
+):
+    app.config["FOOTAGE_MAX_BYTES"] = 2500 if words == "larger than" else 10**9
+    app.extensions["canvass"].footage.files.max_bytes = app.config["FOOTAGE_MAX_BYTES"]
+    _, _, links = request_links
+    head = app.extensions["canvass"].store.head()
+    response = upload(client, links["ben"], data, **query)
+    assert response.status_code in (413, 422)
+    if response.status_code == 422:
+        assert words in response.get_json()["message"]
+    assert stored_files(app) == []
+    assert app.extensions["canvass"].store.head() == head
+
+
+def test_an_owner_who_declined_cannot_upload_and_a_forged_link_is_refused(client, request_links):
+    _, _, links = request_links
+    client.post("/api/v1/requests/answer", json={"token": links["cy"], "answer": "decline"})
+    assert upload(client, links["cy"], mp4()).status_code == 409
+    assert upload(client, "forged", mp4()).status_code == 400
