@@ -120,8 +120,11 @@ class FootageDesk:
         handle_, name = tempfile.mkstemp(prefix="case-package-", suffix=".zip")
         path = Path(name)
         with open(handle_, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as zipped:
-            for item, entry in zip(manifest, entries, strict=True):
-                zipped.write(self.files.path_of(entry["sha256"]), item["file"])
+            written: set[str] = set()
+            for item in manifest:  # the same clip from two owners is packed once
+                if item["file"] not in written:
+                    zipped.write(self.files.path_of(item["sha256"]), item["file"])
+                    written.add(item["file"])
             zipped.writestr("manifest.json", json.dumps({"files": manifest}, indent=2))
             zipped.writestr("custody.json", json.dumps(custody, indent=2))
         return path

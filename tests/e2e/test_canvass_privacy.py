@@ -1,0 +1,60 @@
+"""No canvass response shows an investigator an owner's name, email, address or position."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.test_canvass_requests import neighbourhood, open_and_dispatch  # noqa: F401
+from tests.e2e.test_footage_intake import upload
+from tests.e2e.test_owner_journey_api import link_token
+from tests.unit.test_footage_store import mp4
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+def test_every_canvass_endpoint_answers_without_owners_personal_data(
+    app,
+    client,
+    mailbox,
+    neighbourhood,  # noqa: F811
+):
+    owners, detective = neighbourhood
+    path, _ = open_and_dispatch(client, detective)
+    for name in owners:
+        [message] = [
+            m for m in mailbox.to(f"{name}@example.org") if m["Subject"].startswith("A request")
+        ]
+        upload(client, link_token(message), mp4())
+
+    secrets = []
+    with app.extensions["canvass"].engine.connect() as conn:
+        import sqlalchemy as sa
+
+        for email, name in conn.execute(
+            sa.text("SELECT email, display_name FROM accounts_users WHERE role = 'owner'")
+        ):
+            secrets += [email, name]
+        for lat, lon in conn.execute(sa.text("SELECT latitude, longitude FROM registry_sites")):
+            secrets += [f"{lat:.5f}", f"{lon:.5f}"]
+    assert len(secrets) == 12
+
+    canvass_id = path.rsplit("/", 1)[-1]
+    sha = client.get(f"{path}/footage", headers=detective).get_json()["files"][0]["sha256"]
+    routes = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/canvasses") and "GET" in rule.methods
+    ]
+    assert len(routes) >= 6
+    for rule in routes:
+        url = rule.replace("<canvass_id>", canvass_id).replace("<sha256>", sha)
+        response = client.get(url, headers=detective)
+        assert response.status_code == 200, url
+        body = response.get_data(as_text=response.mimetype.startswith("application/json"))
+        text = body if isinstance(body, str) else body.decode("latin-1")
+        response.close()
+        found = [secret for secret in secrets if secret in text]
+        assert not found, (url, found)
+        assert not re.search(r"@example\.org", text), url
