@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from flask_smorest import Blueprint
 from accounts.auth import api_login_required, current_user
 from accounts.handlers import User
 
+from . import exports
 from . import schemas as s
 from .candidates import CandidateList
 from .handlers import CanvassService
@@ -190,3 +192,47 @@ def case_package(canvass_id: str) -> Any:
     )
     path.unlink()  # the open file stays readable until sent
     return response
+
+
+@blp.post("/canvasses/<canvass_id>/visits")
+@investigators
+@blp.arguments(s.NewVisitSchema)
+@blp.response(201, s.VisitSchema)
+def record_visit(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
+    """Log a door knocked at in person: the result, and any camera's retention and clock."""
+    if body.get("revisit_due") is not None:
+        body["revisit_due"] = body["revisit_due"].isoformat()
+    visit_id = _service().record_visit(_user(), canvass_id, body)
+    return next(v for v in _service().visits(_user(), canvass_id) if v["visit_id"] == visit_id)
+
+
+@blp.get("/canvasses/<canvass_id>/visits")
+@staff
+@blp.response(200, s.VisitListSchema)
+def list_visits(canvass_id: str) -> dict[str, Any]:
+    """The canvass's door-to-door log."""
+    return {"visits": _service().visits(_user(), canvass_id)}
+
+
+@blp.get("/canvasses/<canvass_id>/export.geojson")
+@staff
+@blp.response(200)
+def export_geojson(canvass_id: str) -> Any:
+    """The area, the incident, candidates (facts only, no position) and visits as GeoJSON."""
+    service, user = _service(), _user()
+    data = exports.geojson(
+        service.view(user, canvass_id),
+        service.candidates(user, canvass_id),
+        service.visits(user, canvass_id),
+    )
+    return current_app.response_class(json.dumps(data), mimetype="application/geo+json")
+
+
+@blp.get("/canvasses/<canvass_id>/export.csv")
+@staff
+@blp.response(200)
+def export_csv(canvass_id: str) -> Any:
+    """Candidates and visits as a table for spreadsheets."""
+    service, user = _service(), _user()
+    text = exports.csv_text(service.candidates(user, canvass_id), service.visits(user, canvass_id))
+    return current_app.response_class(text, mimetype="text/csv")

@@ -60,6 +60,22 @@ class ExpireCanvass:
     canvass_id: str
 
 
+@dataclass(frozen=True)
+class RecordVisit:
+    canvass_id: str
+    investigator_id: str
+    visit_id: str
+    latitude: float
+    longitude: float
+    address: str | None
+    result: str
+    retention_days: int | None
+    clock_offset_seconds: int | None
+    contact_made: bool
+    revisit_due: str | None
+    note: str | None
+
+
 CanvassCommand = (
     OpenCanvass
     | SubmitCanvass
@@ -68,4 +84,5 @@ CanvassCommand = (
     | CloseCanvass
     | CancelCanvass
     | ExpireCanvass
+    | RecordVisit
 )

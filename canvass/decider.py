@@ -56,6 +56,12 @@ def decide(
             raise NotAllowedNow(f"This canvass is {state.status} already.")
         _own(state, command.investigator_id)
         return [e.CanvassCancelled(command.canvass_id, command.reason.strip())]
+    if isinstance(command, c.RecordVisit):
+        if state.status not in ("approved", "dispatched"):
+            raise NotAllowedNow("Visits are recorded for an approved or dispatched canvass.")
+        _own(state, command.investigator_id)
+        _check_visit(command)
+        return [e.VisitRecorded(**vars(command))]
     if isinstance(command, c.CloseCanvass):
         _require(state, "dispatched", "Only a dispatched canvass can be closed.")
         return [e.CanvassClosed(command.canvass_id)]
@@ -196,3 +202,21 @@ def _require(state: CanvassState, status: str, message: str) -> None:
 def _own(state: CanvassState, investigator_id: str) -> None:
     if state.investigator_id != investigator_id:
         raise CanvassNotFound("")
+
+
+VISIT_RESULTS = ("no_answer", "no_camera", "camera_present")
+
+
+def _check_visit(command: c.RecordVisit) -> None:
+    errors: dict[str, list[str]] = {}
+    try:
+        Point(command.latitude, command.longitude)
+    except (ValueError, TypeError):
+        errors["place"] = ["Give the place as a valid latitude and longitude."]
+    if command.result not in VISIT_RESULTS:
+        errors["result"] = [f"Choose one of: {', '.join(VISIT_RESULTS)}."]
+    days = command.retention_days
+    if days is not None and not 1 <= days <= 365:
+        errors["retention_days"] = ["From 1 to 365 days."]
+    if errors:
+        raise InvalidCanvass(errors)

@@ -68,6 +68,25 @@ class CanvassExpired(CanvassEvent):
     pass
 
 
+@dataclass(frozen=True)
+class VisitRecorded(CanvassEvent):
+    """A door knocked at, in person, that is not in the registry."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("address", "note")
+
+    visit_id: str
+    investigator_id: str
+    latitude: float
+    longitude: float
+    address: str | None
+    result: str  # no_answer, no_camera, camera_present
+    retention_days: int | None
+    clock_offset_seconds: int | None
+    contact_made: bool
+    revisit_due: str | None  # ISO date
+    note: str | None
+
+
 EVENT_TYPES: dict[str, type[CanvassEvent]] = {
     cls.type_name(): cls
     for cls in (
@@ -79,6 +98,7 @@ EVENT_TYPES: dict[str, type[CanvassEvent]] = {
         CanvassClosed,
         CanvassCancelled,
         CanvassExpired,
+        VisitRecorded,
     )
 }
 

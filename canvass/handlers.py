@@ -25,7 +25,7 @@ from .dispatching import Dispatcher
 from .errors import CanvassNotFound
 from .events import EVENT_TYPES
 from .policy import AgencyPolicy
-from .projection import canvasses
+from .projection import canvasses, visits
 
 CANVASS = StreamModel(EVENT_TYPES, CanvassState(), evolve)
 INVESTIGATOR, SUPERVISOR = "investigator", "supervisor"
@@ -134,7 +134,26 @@ class CanvassService:
             raise CanvassNotFound(canvass_id)
         return _view(row._mapping)
 
-    def _execute(self, user: User, command: Any) -> list[RecordedEvent]:
+    def record_visit(self, investigator: User, canvass_id: str, visit: dict[str, Any]) -> str:
+        """Log a door-to-door visit; its address and note are sealed for the canvass."""
+        self._visible(investigator, canvass_id)
+        visit_id = str(uuid.uuid4())
+        command = c.RecordVisit(canvass_id, investigator.user_id, visit_id, **visit)
+        self._execute(investigator, command, subject=f"visits-{canvass_id}")
+        return visit_id
+
+    def visits(self, user: User, canvass_id: str) -> list[dict[str, Any]]:
+        """The canvass's door-to-door log, oldest first."""
+        self._visible(user, canvass_id)
+        query = (
+            sa.select(visits)
+            .where(visits.c.canvass_id == canvass_id)
+            .order_by(visits.c.recorded_at)
+        )
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def _execute(self, user: User, command: Any, subject: str | None = None) -> list[RecordedEvent]:
         metadata = {"actor": user.user_id, "role": user.role, "agency": user.agency}
         policy = self._policy_for(user.agency or "")
         now = self.clock()
@@ -144,7 +163,7 @@ class CanvassService:
             canvass_stream(command.canvass_id),
             CANVASS,
             lambda state: decide(command, state, policy, now),
-            lambda _: user.user_id,
+            lambda _: subject or user.user_id,
             metadata,
         )
         if recorded:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from events_store import RecordedEvent
 from events_store.sealing import opened_data
+from events_store.vault import KeyVault
 
 from . import events as e
 
@@ -37,6 +38,23 @@ canvasses = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+visits = sa.Table(
+    "canvass_visits",
+    sa.MetaData(),
+    sa.Column("visit_id", sa.String(64), primary_key=True),
+    sa.Column("canvass_id", sa.String(64), nullable=False),
+    sa.Column("latitude", sa.Float, nullable=False),
+    sa.Column("longitude", sa.Float, nullable=False),
+    sa.Column("address", sa.Text),
+    sa.Column("result", sa.String(16), nullable=False),
+    sa.Column("retention_days", sa.Integer),
+    sa.Column("clock_offset_seconds", sa.Integer),
+    sa.Column("contact_made", sa.Boolean, nullable=False),
+    sa.Column("revisit_due", sa.String(10)),
+    sa.Column("note", sa.Text),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 _STATUS = {
     e.CanvassDispatched: "dispatched",
     e.CanvassClosed: "closed",
@@ -46,25 +64,32 @@ _STATUS = {
 
 
 class CanvassProjection:
-    """Keeps `canvass_canvasses` up to date."""
+    """Keeps `canvass_canvasses` and `canvass_visits` up to date."""
 
     name = "canvass"
+
+    def __init__(self, vault: KeyVault) -> None:
+        self._vault = vault
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
         """Apply the canvass events of a batch; other events pass by."""
         for recorded in events:
             kind = e.EVENT_TYPES.get(recorded.type)
             if kind is not None:
-                self._apply(conn, kind.from_data(opened_data(None, recorded)), recorded)
+                self._apply(conn, kind.from_data(opened_data(self._vault, recorded)), recorded)
 
     def clear(self, conn: sa.Connection) -> None:
         """Empty the read model before a rebuild."""
+        conn.execute(visits.delete())
         conn.execute(canvasses.delete())
 
     def _apply(self, conn: sa.Connection, event: e.CanvassEvent, recorded: RecordedEvent) -> None:
         at = recorded.recorded_at
         row = canvasses.c.canvass_id == event.canvass_id
-        if isinstance(event, e.CanvassOpened):
+        if isinstance(event, e.VisitRecorded):
+            values = {k: v for k, v in vars(event).items() if k != "investigator_id"}
+            conn.execute(visits.insert().values(**values, recorded_at=at))
+        elif isinstance(event, e.CanvassOpened):
             conn.execute(
                 canvasses.insert().values(
                     canvass_id=event.canvass_id,

@@ -228,3 +228,67 @@ class FootageSchema(Schema):
 
 class FootageListSchema(Schema):
     files = fields.List(fields.Nested(FootageSchema))
+
+
+class NewVisitSchema(Schema):
+    latitude = fields.Float(
+        required=True,
+        allow_nan=False,
+        error_messages=NUMBER,
+        validate=validate.Range(-90, 90, error="From -90 to 90."),
+    )
+    longitude = fields.Float(
+        required=True,
+        allow_nan=False,
+        error_messages=NUMBER,
+        validate=validate.Range(-180, 180, error="From -180 to 180."),
+    )
+    address = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200, error="Use at most 200 characters."),
+    )
+    result = fields.String(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.OneOf(
+            ("no_answer", "no_camera", "camera_present"),
+            error="Choose no_answer, no_camera or camera_present.",
+        ),
+    )
+    retention_days = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(1, 365, error="From 1 to 365 days."),
+    )
+    clock_offset_seconds = fields.Integer(load_default=None, allow_none=True, strict=True)
+    contact_made = fields.Boolean(load_default=False)
+    revisit_due = fields.Date(
+        load_default=None,
+        allow_none=True,
+        error_messages={"invalid": "Give a date like 2026-11-28."},
+    )
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=1000, error="Use at most 1000 characters."),
+    )
+
+
+class VisitSchema(Schema):
+    visit_id = fields.String()
+    latitude = fields.Float()
+    longitude = fields.Float()
+    address = fields.String(allow_none=True)
+    result = fields.String()
+    retention_days = fields.Integer(allow_none=True)
+    clock_offset_seconds = fields.Integer(allow_none=True)
+    contact_made = fields.Boolean()
+    revisit_due = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    recorded_at = fields.DateTime()
+
+
+class VisitListSchema(Schema):
+    visits = fields.List(fields.Nested(VisitSchema))

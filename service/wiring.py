@@ -74,7 +74,7 @@ def build_services(app: Flask) -> Services:
         EventCounts(),
         AccountsProjection(vault),
         RegistryProjection(vault, engine.dialect.name),
-        CanvassProjection(),
+        CanvassProjection(vault),
         RequestsProjection(),
     ]
     runner = ProjectionRunner(engine, store, projections)
