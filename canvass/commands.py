@@ -76,6 +76,12 @@ class RecordVisit:
     note: str | None
 
 
+@dataclass(frozen=True)
+class AlertExpiringFootage:
+    canvass_id: str
+    request_ids: tuple[str, ...]
+
+
 CanvassCommand = (
     OpenCanvass
     | SubmitCanvass
@@ -85,4 +91,5 @@ CanvassCommand = (
     | CancelCanvass
     | ExpireCanvass
     | RecordVisit
+    | AlertExpiringFootage
 )

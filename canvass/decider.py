@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from registry.geodesy import Circle, Point, Polygon
@@ -31,6 +31,7 @@ class CanvassState:
     investigator_id: str | None = None
     scope: CanvassScope | None = None
     exceedances: dict[str, list[str]] = field(default_factory=dict)
+    alerted: frozenset[str] = field(default_factory=frozenset)
 
 
 def decide(
@@ -56,6 +57,11 @@ def decide(
             raise NotAllowedNow(f"This canvass is {state.status} already.")
         _own(state, command.investigator_id)
         return [e.CanvassCancelled(command.canvass_id, command.reason.strip())]
+    if isinstance(command, c.AlertExpiringFootage):
+        fresh = [rid for rid in command.request_ids if rid not in state.alerted]
+        if state.status != "dispatched" or not fresh:
+            return []  # each request is alerted about once, and only while the canvass runs
+        return [e.ExpiryAlertSent(command.canvass_id, fresh)]
     if isinstance(command, c.RecordVisit):
         if state.status not in ("approved", "dispatched"):
             raise NotAllowedNow("Visits are recorded for an approved or dispatched canvass.")
@@ -83,6 +89,8 @@ def evolve(state: CanvassState, event: e.CanvassEvent) -> CanvassState:
         return CanvassState("draft", event.agency, event.investigator_id, scope)
     if isinstance(event, e.CanvassSubmitted):
         return replace(state, status="submitted", exceedances=event.exceedances)
+    if isinstance(event, e.ExpiryAlertSent):
+        return replace(state, alerted=state.alerted | set(event.request_ids))
     status = {
         e.CanvassApproved: "approved",
         e.CanvassDispatched: "dispatched",
@@ -133,8 +141,8 @@ def _open(command: c.OpenCanvass, policy: AgencyPolicy, now: datetime) -> e.Canv
         command.category,
         command.incident_latitude,
         command.incident_longitude,
-        command.window_start.isoformat(),
-        command.window_end.isoformat(),
+        command.window_start.astimezone(UTC).isoformat(),
+        command.window_end.astimezone(UTC).isoformat(),
         command.area,
         area_m2,
         justification,

@@ -46,3 +46,15 @@ def reminder(recipient: str, link: str) -> Email:
         "please look soon and answer, even to say you have none or prefer not to help:\n\n"
         f"{link}\n",
     )
+
+
+def expiry_alert(recipient: str, canvass: dict[str, Any], unanswered: int) -> Email:
+    sites = f"{unanswered} site{'s' if unanswered != 1 else ''}"
+    return Email(
+        recipient,
+        "Footage will be overwritten within a day",
+        f"Case {canvass['case_number']}: the owners of {sites} have not answered, and their\n"
+        "recorders will overwrite the footage of the incident within 24 hours.\n\n"
+        "A visit in person may still save it. The canvass's candidates and door-to-door log\n"
+        "are in the service.\n",
+    )

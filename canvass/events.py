@@ -69,6 +69,13 @@ class CanvassExpired(CanvassEvent):
 
 
 @dataclass(frozen=True)
+class ExpiryAlertSent(CanvassEvent):
+    """The investigator was told that unanswered footage is about to be overwritten."""
+
+    request_ids: list[str]
+
+
+@dataclass(frozen=True)
 class VisitRecorded(CanvassEvent):
     """A door knocked at, in person, that is not in the registry."""
 
@@ -99,6 +106,7 @@ EVENT_TYPES: dict[str, type[CanvassEvent]] = {
         CanvassCancelled,
         CanvassExpired,
         VisitRecorded,
+        ExpiryAlertSent,
     )
 }
 

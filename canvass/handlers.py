@@ -5,27 +5,32 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 
 from accounts.handlers import User
+from accounts.projection import users
 from events_store import EventStore, RecordedEvent
 from events_store.handling import StreamModel, handle
+from events_store.outbox import OutgoingMessage
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
 from registry.geodesy import Circle, Point
+from registry.projection import cameras
 from registry.queries import cameras_within, cameras_within_polygon
 
 from . import commands as c
+from . import emails
 from .candidates import CandidateList, candidates
 from .decider import CanvassState, area_of, decide, evolve
 from .dispatching import Dispatcher
 from .errors import CanvassNotFound
 from .events import EVENT_TYPES
 from .policy import AgencyPolicy
-from .projection import canvasses, visits
+from .projection import canvasses, requests, visits
 
 CANVASS = StreamModel(EVENT_TYPES, CanvassState(), evolve)
 INVESTIGATOR, SUPERVISOR = "investigator", "supervisor"
@@ -123,6 +128,80 @@ class CanvassService:
                 hits = cameras_within_polygon(conn, shape)
         return candidates(hits, incident, canvass["window_end"], canvass["category"], self.clock())
 
+    def alert_expiring(self, now: datetime) -> int:
+        """Tell investigators, once per request, when unanswered footage will be overwritten
+        within a day; return how many canvasses got an alert."""
+        alerted = 0
+        for canvass, request_ids in self._expiring(now):
+            email = self._email_of(canvass["investigator_id"])
+            if email is None:
+                continue
+            message = emails.expiry_alert(email, canvass, len(request_ids))
+            recorded = handle(
+                self._store,
+                self._vault,
+                canvass_stream(canvass["canvass_id"]),
+                CANVASS,
+                partial(_alert, canvass["canvass_id"], tuple(request_ids)),
+                partial(_constant, canvass["investigator_id"]),
+                {"actor": "scheduler", "role": "system"},
+                [OutgoingMessage(message.recipient, message.subject, message.body)],
+            )
+            alerted += bool(recorded)
+        return alerted
+
+    def close_settled(self, now: datetime) -> int:
+        """Close dispatched canvasses whose every request is answered or expired."""
+        query = sa.select(canvasses.c.canvass_id, canvasses.c.investigator_id).where(
+            canvasses.c.status == "dispatched",
+            sa.exists().where(requests.c.canvass_id == canvasses.c.canvass_id),
+            ~sa.exists().where(
+                requests.c.canvass_id == canvasses.c.canvass_id, requests.c.status == "sent"
+            ),
+        )
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            settled = list(conn.execute(query))
+        for canvass_id, investigator_id in settled:
+            handle(
+                self._store,
+                self._vault,
+                canvass_stream(canvass_id),
+                CANVASS,
+                partial(_close, canvass_id, self._policy_for(""), now),
+                partial(_constant, investigator_id),
+                {"actor": "scheduler", "role": "system"},
+            )
+        if settled:
+            self._projections.catch_up(["canvass"])
+        return len(settled)
+
+    def _expiring(self, now: datetime) -> list[tuple[dict[str, Any], list[str]]]:
+        query = (
+            sa.select(canvasses, requests.c.request_id, sa.func.min(cameras.c.retention_days))
+            .select_from(
+                canvasses.join(requests, requests.c.canvass_id == canvasses.c.canvass_id).join(
+                    cameras, cameras.c.site_id == requests.c.site_id
+                )
+            )
+            .where(canvasses.c.status == "dispatched", requests.c.status == "sent")
+            .group_by(*canvasses.c, requests.c.request_id)
+        )
+        due: dict[str, tuple[dict[str, Any], list[str]]] = {}
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            for row in conn.execute(query):
+                canvass = _view({k: v for k, v in row._mapping.items() if k in canvasses.c})
+                expires = canvass["window_end"] + timedelta(days=row[-1])
+                if expires - timedelta(hours=24) <= now < expires:
+                    due.setdefault(canvass["canvass_id"], (canvass, []))[1].append(row.request_id)
+        return list(due.values())
+
+    def _email_of(self, user_id: str) -> str | None:
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            email = conn.execute(
+                sa.select(users.c.email).where(users.c.user_id == user_id)
+            ).scalar()
+        return str(email) if email else None
+
     def _visible(self, user: User, canvass_id: str) -> dict[str, Any]:
         with self._engine.connect().execution_options(read_only=True) as conn:
             row = conn.execute(
@@ -179,3 +258,21 @@ def _view(row: Any) -> dict[str, Any]:
         if view[key] is not None and view[key].tzinfo is None:  # SQLite keeps no offset
             view[key] = view[key].replace(tzinfo=UTC)
     return view
+
+
+def _alert(canvass_id: str, request_ids: tuple[str, ...], state: CanvassState) -> list[Any]:
+    return decide(
+        c.AlertExpiringFootage(canvass_id, request_ids), state, AgencyPolicy(), datetime.now(UTC)
+    )
+
+
+def _close(canvass_id: str, policy: AgencyPolicy, now: datetime, state: CanvassState) -> list[Any]:
+    return (
+        decide(c.CloseCanvass(canvass_id), state, policy, now)
+        if state.status == "dispatched"
+        else []
+    )
+
+
+def _constant(value: str, _state: object) -> str:
+    return value

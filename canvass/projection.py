@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -99,8 +99,8 @@ class CanvassProjection:
                     category=event.category,
                     incident_latitude=event.incident_latitude,
                     incident_longitude=event.incident_longitude,
-                    window_start=datetime.fromisoformat(event.window_start),
-                    window_end=datetime.fromisoformat(event.window_end),
+                    window_start=_utc(event.window_start),
+                    window_end=_utc(event.window_end),
                     area=json.dumps(event.area),
                     area_m2=event.area_m2,
                     justification=event.justification,
@@ -186,7 +186,7 @@ class RequestsProjection:
                         camera_ids=json.dumps(event.camera_ids),
                         status="sent",
                         sent_at=at,
-                        expires_at=datetime.fromisoformat(event.expires_at),
+                        expires_at=_utc(event.expires_at),
                     )
                 )
             elif isinstance(event, e.RequestAnswered):
@@ -214,3 +214,8 @@ class RequestsProjection:
         """Empty the read model before a rebuild."""
         conn.execute(footage.delete())
         conn.execute(requests.delete())
+
+
+def _utc(text: str) -> datetime:
+    """A stored time in UTC: SQLite keeps no offset, so every time is written in UTC."""
+    return datetime.fromisoformat(text).astimezone(UTC)

@@ -36,11 +36,23 @@ def remind_owners(services: Services) -> int:
     return services.canvass.dispatcher.remind_due(datetime.now(UTC))
 
 
+def alert_investigators(services: Services) -> int:
+    """Tell investigators when unanswered footage will be overwritten within a day."""
+    return services.canvass.alert_expiring(datetime.now(UTC))
+
+
+def close_settled_canvasses(services: Services) -> int:
+    """Close dispatched canvasses whose every request is answered or expired."""
+    return services.canvass.close_settled(datetime.now(UTC))
+
+
 # name, every how many seconds, what it does
 JOBS: list[tuple[str, int, Callable[[Services], int]]] = [
     ("send-mail", 60, send_mail),
     ("expire-requests", 600, expire_requests),
     ("remind-owners", 900, remind_owners),
+    ("alert-investigators", 900, alert_investigators),
+    ("close-settled-canvasses", 3600, close_settled_canvasses),
 ]
 
 

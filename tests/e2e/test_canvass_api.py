@@ -106,6 +106,8 @@ def test_a_canvass_within_the_limits_is_approved_and_lists_ranked_candidates_wit
     assert opened.status_code == 201, opened.get_json()
     canvass = opened.get_json()
     assert canvass["status"] == "draft" and 0.07 < canvass["area_square_miles"] < 0.08
+    # Given in Pacific time, kept as the same instant on every backend.
+    assert datetime.fromisoformat(canvass["window_end"]) == at + timedelta(minutes=30)
     submitted = client.post(f"/api/v1/canvasses/{canvass['canvass_id']}/submit", headers=detective)
     assert submitted.get_json()["status"] == "approved"
     assert submitted.get_json()["approved_by"] == "policy"

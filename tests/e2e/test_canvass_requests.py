@@ -202,3 +202,38 @@ def test_owners_who_have_not_answered_are_reminded_after_a_day_and_three_days_on
     app.extensions["canvass"].outbox.send_pending()
     reminders = [m for m in mailbox.messages if m["Subject"].startswith("Reminder")]
     assert sorted(m["To"] for m in reminders) == sorted(["ben@example.org", "cy@example.org"] * 2)
+
+
+def test_the_investigator_is_alerted_once_before_unanswered_footage_is_overwritten(
+    app, client, mailbox, neighbourhood
+):
+    _, detective = neighbourhood
+    open_and_dispatch(client, detective)
+    service = app.extensions["canvass"].canvass
+    window_end = AT + timedelta(minutes=30)  # the cameras keep 14 days
+    overwritten = window_end + timedelta(days=14)
+
+    assert service.alert_expiring(overwritten - timedelta(hours=30)) == 0
+    assert service.alert_expiring(overwritten - timedelta(hours=2)) == 1
+    assert service.alert_expiring(overwritten - timedelta(hours=1)) == 0
+    app.extensions["canvass"].outbox.send_pending()
+    [alert] = [m for m in mailbox.to("det.lee@sfpd.example") if "overwritten" in m["Subject"]]
+    assert "the owners of 3 sites have not answered" in alert.get_content()
+    assert "@example.org" not in alert.get_content()
+
+
+def test_a_canvass_closes_itself_once_every_request_is_settled(app, client, mailbox, neighbourhood):
+    owners, detective = neighbourhood
+    path, _ = open_and_dispatch(client, detective)
+    service = app.extensions["canvass"].canvass
+    assert service.close_settled(AT + timedelta(days=2)) == 0
+    for name in owners:
+        [request] = [
+            m for m in mailbox.to(f"{name}@example.org") if m["Subject"].startswith("A request")
+        ]
+        client.post(
+            "/api/v1/requests/answer", json={"token": link_token(request), "answer": "no_footage"}
+        )
+    assert service.close_settled(AT + timedelta(days=2)) == 1
+    assert client.get(path, headers=detective).get_json()["status"] == "closed"
+    assert service.close_settled(AT + timedelta(days=3)) == 0
