@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from accounts.links import ANSWER_REQUEST, Links
 from accounts.projection import users
 from events_store import EventStore
-from events_store.handling import StreamModel, handle
+from events_store.handling import StreamModel, fixed_subject, handle
 from events_store.outbox import OutgoingMessage
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
@@ -114,7 +114,7 @@ class Dispatcher:
                 request_stream(request_id),
                 REQUEST,
                 partial(_expire_at, request_id=request_id, now=now),
-                partial(_constant, owner_id),
+                fixed_subject(owner_id),
                 {"actor": "scheduler", "role": "system"},
             )
         self._projections.catch_up(["canvass_requests"])
@@ -144,7 +144,7 @@ class Dispatcher:
                 request_stream(request_id),
                 REQUEST,
                 partial(_remind_at, request_id=request_id, now=now),
-                partial(_constant, owner_id),
+                fixed_subject(owner_id),
                 {"actor": "scheduler", "role": "system", "canvass_id": canvass_id},
                 [OutgoingMessage(message.recipient, message.subject, message.body, owner_id)],
             )
@@ -268,7 +268,3 @@ def _expire_at(state: RequestState, *, request_id: str, now: datetime) -> list[e
 
 def _remind_at(state: RequestState, *, request_id: str, now: datetime) -> list[e.RequestEvent]:
     return remind(state, request_id, now)
-
-
-def _constant(value: str, _state: object) -> str:
-    return value

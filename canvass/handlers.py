@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from accounts.handlers import User
 from accounts.projection import users
 from events_store import EventStore, RecordedEvent
-from events_store.handling import StreamModel, handle
+from events_store.handling import StreamModel, fixed_subject, handle
 from events_store.outbox import OutgoingMessage
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
@@ -143,7 +143,7 @@ class CanvassService:
                 canvass_stream(canvass["canvass_id"]),
                 CANVASS,
                 partial(_alert, canvass["canvass_id"], tuple(request_ids)),
-                partial(_constant, canvass["investigator_id"]),
+                fixed_subject(canvass["investigator_id"]),
                 {"actor": "scheduler", "role": "system"},
                 [OutgoingMessage(message.recipient, message.subject, message.body)],
             )
@@ -168,7 +168,7 @@ class CanvassService:
                 canvass_stream(canvass_id),
                 CANVASS,
                 partial(_close, canvass_id, self._policy_for(""), now),
-                partial(_constant, investigator_id),
+                fixed_subject(investigator_id),
                 {"actor": "scheduler", "role": "system"},
             )
         if settled:
@@ -272,7 +272,3 @@ def _close(canvass_id: str, policy: AgencyPolicy, now: datetime, state: CanvassS
         if state.status == "dispatched"
         else []
     )
-
-
-def _constant(value: str, _state: object) -> str:
-    return value

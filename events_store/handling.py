@@ -66,3 +66,8 @@ def handle(
             conflict = error
     assert conflict is not None
     raise conflict
+
+
+def fixed_subject(subject_id: str) -> Callable[[Any], str]:
+    """For `handle`: the data subject does not depend on the state."""
+    return lambda _state: subject_id
