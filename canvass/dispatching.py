@@ -60,6 +60,7 @@ class Dispatcher:
         self._engine = engine
         self._projections = projections
         self._links = links
+        self.links = links
         self._public_url = public_url
         self.weekly_cap = weekly_cap
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
+from accounts.auth import current_user, page_login_required
 from accounts.errors import InvalidLink
+from accounts.links import ANSWER_REQUEST
 
 from .errors import NotAllowedNow
+from .policy import CATEGORY_NAMES
+from .projection import canvasses, requests
 from .requests import ANSWERS
 
 bp = Blueprint("request_pages", __name__, template_folder="templates")
@@ -18,6 +23,35 @@ CHOICES = {
     "no_footage": "My cameras did not record anything useful",
     "decline": "I prefer not to help with this request",
 }
+
+
+@bp.get("/my-requests")
+@page_login_required("owner")
+def my_requests() -> ResponseReturnValue:
+    """Every request sent to the owner: who asked, about what, when, and its state."""
+    user = current_user()
+    assert user is not None
+    services = current_app.extensions["canvass"]
+    query = (
+        sa.select(
+            requests,
+            canvasses.c.agency,
+            canvasses.c.case_number,
+            canvasses.c.category,
+            canvasses.c.window_start,
+            canvasses.c.window_end,
+        )
+        .select_from(requests.join(canvasses, canvasses.c.canvass_id == requests.c.canvass_id))
+        .where(requests.c.owner_id == user.user_id)
+        .order_by(requests.c.sent_at.desc())
+    )
+    with services.engine.connect().execution_options(read_only=True) as conn:
+        rows = [dict(row._mapping) for row in conn.execute(query)]
+    links = services.canvass.dispatcher.links
+    for row in rows:
+        if row["status"] == "sent":
+            row["answer_token"] = links.make(ANSWER_REQUEST, row["request_id"], "sent")
+    return render_template("canvass/my_requests.html", rows=rows, names=CATEGORY_NAMES)
 
 
 @bp.route("/requests/answer", methods=["GET", "POST"])

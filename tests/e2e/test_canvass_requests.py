@@ -237,3 +237,34 @@ def test_a_canvass_closes_itself_once_every_request_is_settled(app, client, mail
     assert service.close_settled(AT + timedelta(days=2)) == 1
     assert client.get(path, headers=detective).get_json()["status"] == "closed"
     assert service.close_settled(AT + timedelta(days=3)) == 0
+
+
+def test_an_owner_sees_every_request_sent_to_them_and_can_answer_from_there(
+    app, client, mailbox, neighbourhood
+):
+    import re
+
+    from tests.e2e.test_owner_pages import csrf_of
+
+    _, detective = neighbourhood
+    open_and_dispatch(client, detective)
+    page = client.get("/login").get_data(as_text=True)
+    client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_of(page),
+            "email": "ana@example.org",
+            "password": "correct horse battery staple",
+        },
+    )
+    listing = client.get("/my-requests").get_data(as_text=True)
+    assert "SFPD, case 181-004512" in listing and "property crime" in listing
+    answer_url = re.search(r'href="(/requests/answer\?token=[^"]+)"', listing).group(1)
+    form = client.get(answer_url.replace("&amp;", "&")).get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', form).group(1)
+    client.post(
+        "/requests/answer",
+        data={"csrf_token": csrf_of(form), "token": token, "answer": "will_bring"},
+    )
+    assert "Answered: will bring footage" in client.get("/my-requests").get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 200
