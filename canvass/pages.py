@@ -54,6 +54,28 @@ def my_requests() -> ResponseReturnValue:
     return render_template("canvass/my_requests.html", rows=rows, names=CATEGORY_NAMES)
 
 
+@bp.get("/canvasses/<canvass_id>/report")
+@page_login_required("investigator", "supervisor")
+def report(canvass_id: str) -> ResponseReturnValue:
+    """A printable page for the case file: the canvass, its candidates, answers, footage and
+    visits. Owners appear only as site references."""
+    user = current_user()
+    assert user is not None
+    services = current_app.extensions["canvass"]
+    service = services.canvass
+    canvass = service.view(user, canvass_id)
+    return render_template(
+        "canvass/report.html",
+        canvass=canvass,
+        found=service.candidates(user, canvass_id),
+        answers=service.requests(user, canvass_id),
+        files=services.footage.listing(canvass_id),
+        visits=service.visits(user, canvass_id),
+        names=CATEGORY_NAMES,
+        printed_at=service.clock(),
+    )
+
+
 @bp.route("/requests/answer", methods=["GET", "POST"])
 def answer() -> ResponseReturnValue:
     """Show the request's choices, and record the owner's answer once."""

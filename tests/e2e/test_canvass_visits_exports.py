@@ -84,3 +84,28 @@ def test_a_bad_visit_is_refused_naming_the_field(app, client, neighbourhood, cha
     assert response.status_code == 422
     assert field in response.get_json()["errors"]
     assert app.extensions["canvass"].store.head() == head
+
+
+def test_the_printable_report_shows_the_case_without_owners(app, client, mailbox, neighbourhood):  # noqa: F811
+    from tests.e2e.test_owner_pages import csrf_of
+
+    _, detective = neighbourhood
+    path, _ = open_and_dispatch(client, detective)
+    client.post(f"{path}/visits", headers=detective, json=VISIT)
+    canvass_id = path.rsplit("/", 1)[-1]
+    assert client.get(f"/canvasses/{canvass_id}/report").status_code == 302  # log in first
+
+    page = client.get("/login").get_data(as_text=True)
+    client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_of(page),
+            "email": "det.lee@sfpd.example",
+            "password": "a staff passphrase",
+        },
+    )
+    report = client.get(f"/canvasses/{canvass_id}/report").get_data(as_text=True)
+    assert "Video canvass, case 181-004512" in report
+    assert "Candidate cameras (3)" in report and "3 request(s)" in report
+    assert "2400 Mission St" in report  # the investigators' own visit log
+    assert "@example.org" not in report and "Maria" not in report
