@@ -230,19 +230,9 @@ class FootageListSchema(Schema):
     files = fields.List(fields.Nested(FootageSchema))
 
 
-class NewVisitSchema(Schema):
-    latitude = fields.Float(
-        required=True,
-        allow_nan=False,
-        error_messages=NUMBER,
-        validate=validate.Range(-90, 90, error="From -90 to 90."),
-    )
-    longitude = fields.Float(
-        required=True,
-        allow_nan=False,
-        error_messages=NUMBER,
-        validate=validate.Range(-180, 180, error="From -180 to 180."),
-    )
+class NewVisitSchema(IncidentPlaceSchema):
+    """A visited place: the same position fields as an incident, and what was found."""
+
     address = fields.String(
         load_default=None,
         allow_none=True,
