@@ -82,7 +82,11 @@ def login() -> ResponseReturnValue:
             session.clear()
             session["user_id"] = user.user_id
             session.permanent = True
-            home = "owner_pages.dashboard" if user.role == "owner" else "home.index"
+            home = {
+                "owner": "owner_pages.dashboard",
+                "investigator": "canvass_pages.canvasses",
+                "supervisor": "canvass_pages.canvasses",
+            }.get(user.role, "home.index")
             return redirect(_safe_next(values["next"]) or url_for(home))
     page = render_template("accounts/login.html", values=values, errors=errors)
     return page, 401 if errors else 200

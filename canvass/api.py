@@ -40,17 +40,18 @@ def _user() -> User:
 @blp.response(201, s.CanvassSchema)
 def open_canvass(body: dict[str, Any]) -> dict[str, Any]:
     """Open a draft canvass for an incident."""
-    incident = body.pop("incident")
-    area = body.pop("area")
-    details = body | {
-        "incident_latitude": incident["latitude"],
-        "incident_longitude": incident["longitude"],
-        "area": {"circle": {"radius_m": area["radius_m"]}}
-        if "radius_m" in area
-        else {"polygon": area["polygon"]},
-    }
-    canvass_id = _service().open(_user(), details)
+    canvass_id = _service().open(_user(), s.canvass_details(body))
     return _service().view(_user(), canvass_id)
+
+
+@blp.post("/canvasses/check")
+@investigators
+@blp.arguments(s.NewCanvassSchema)
+@blp.response(200, s.PolicyCheckSchema)
+def check_canvass(body: dict[str, Any]) -> dict[str, Any]:
+    """Check a canvass against the agency's policy without opening it: what would be refused,
+    and which limits a supervisor would have to approve."""
+    return _service().check(_user(), s.canvass_details(body))
 
 
 @blp.get("/canvasses")

@@ -46,6 +46,7 @@ class DispatchCanvass:
 @dataclass(frozen=True)
 class CloseCanvass:
     canvass_id: str
+    reason: str = "settled"  # "settled": every request answered or expired; or "deadline"
 
 
 @dataclass(frozen=True)

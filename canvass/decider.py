@@ -13,7 +13,7 @@ from registry.geodesy import Circle, Point, Polygon
 from . import commands as c
 from . import events as e
 from .errors import CanvassNotFound, InvalidCanvass, NotAllowedNow
-from .policy import AgencyPolicy, CanvassScope, check
+from .policy import AgencyPolicy, CanvassScope, PolicyReport, check
 
 LEGAL_BASES = ("owner_consent", "warrant", "exigent_circumstances")
 MAX_JUSTIFICATION = 2000
@@ -70,10 +70,27 @@ def decide(
         return [e.VisitRecorded(**vars(command))]
     if isinstance(command, c.CloseCanvass):
         _require(state, "dispatched", "Only a dispatched canvass can be closed.")
-        return [e.CanvassClosed(command.canvass_id)]
+        return [e.CanvassClosed(command.canvass_id, command.reason)]
     if state.status in FINISHED or state.status == "dispatched":
         return []  # expiring twice, or after it went out, changes nothing
     return [e.CanvassExpired(command.canvass_id)]
+
+
+def preview(command: c.OpenCanvass, policy: AgencyPolicy, now: datetime) -> PolicyReport:
+    """What opening and submitting this canvass would meet, without recording anything:
+    refusals field by field, and the limits a supervisor would have to approve."""
+    try:
+        opened = _open(command, policy, now)
+    except InvalidCanvass as refused:
+        return PolicyReport(refusals=refused.errors)
+    scope = CanvassScope(
+        opened.case_number,
+        opened.category,
+        command.window_start,
+        command.window_end,
+        opened.area_m2,
+    )
+    return check(scope, policy, now)
 
 
 def evolve(state: CanvassState, event: e.CanvassEvent) -> CanvassState:

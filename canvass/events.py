@@ -55,7 +55,7 @@ class CanvassDispatched(CanvassEvent):
 
 @dataclass(frozen=True)
 class CanvassClosed(CanvassEvent):
-    pass
+    reason: str = "settled"  # or "deadline": open longer than the agency allows
 
 
 @dataclass(frozen=True)

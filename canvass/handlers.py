@@ -25,11 +25,11 @@ from registry.queries import cameras_within, cameras_within_polygon
 from . import commands as c
 from . import emails
 from .candidates import CandidateList, candidates
-from .decider import CanvassState, area_of, decide, evolve
+from .decider import CanvassState, area_of, decide, evolve, preview
 from .dispatching import Dispatcher
 from .errors import CanvassNotFound
 from .events import EVENT_TYPES
-from .policy import AgencyPolicy
+from .policy import SQUARE_METRES_PER_SQUARE_MILE, AgencyPolicy
 from .projection import canvasses, requests, visits
 
 CANVASS = StreamModel(EVENT_TYPES, CanvassState(), evolve)
@@ -73,6 +73,24 @@ class CanvassService:
         )
         self._execute(investigator, command)
         return canvass_id
+
+    def check(self, investigator: User, details: dict[str, Any]) -> dict[str, Any]:
+        """How a canvass would fare against the agency's policy; nothing is recorded."""
+        command = c.OpenCanvass(
+            canvass_id="", agency=investigator.agency or "", investigator_id="", **details
+        )
+        report = preview(command, self._policy_for(investigator.agency or ""), self.clock())
+        try:
+            center = Point(details["incident_latitude"], details["incident_longitude"])
+            square_miles = area_of(details["area"], center)[1] / SQUARE_METRES_PER_SQUARE_MILE
+        except (ValueError, TypeError, KeyError):
+            square_miles = None
+        return {
+            "within_limits": report.within_limits,
+            "refusals": report.refusals,
+            "exceedances": report.exceedances,
+            "area_square_miles": None if square_miles is None else round(square_miles, 4),
+        }
 
     def submit(self, investigator: User, canvass_id: str) -> None:
         """Submit: approved at once within the limits, else sent to a supervisor."""
@@ -151,29 +169,44 @@ class CanvassService:
         return alerted
 
     def close_settled(self, now: datetime) -> int:
-        """Close dispatched canvasses whose every request is answered or expired."""
-        query = sa.select(canvasses.c.canvass_id, canvasses.c.investigator_id).where(
-            canvasses.c.status == "dispatched",
-            sa.exists().where(requests.c.canvass_id == canvasses.c.canvass_id),
-            ~sa.exists().where(
-                requests.c.canvass_id == canvasses.c.canvass_id, requests.c.status == "sent"
-            ),
+        """Close dispatched canvasses whose every request is answered or expired, and those
+        open longer than their agency's deadline; return how many closed."""
+        unanswered = sa.exists().where(
+            requests.c.canvass_id == canvasses.c.canvass_id, requests.c.status == "sent"
         )
+        asked = sa.exists().where(requests.c.canvass_id == canvasses.c.canvass_id)
+        query = sa.select(
+            canvasses.c.canvass_id,
+            canvasses.c.agency,
+            canvasses.c.investigator_id,
+            canvasses.c.opened_at,
+            sa.and_(asked, ~unanswered).label("settled"),
+        ).where(canvasses.c.status == "dispatched")
         with self._engine.connect().execution_options(read_only=True) as conn:
-            settled = list(conn.execute(query))
-        for canvass_id, investigator_id in settled:
-            handle(
-                self._store,
-                self._vault,
-                canvass_stream(canvass_id),
-                CANVASS,
-                partial(_close, canvass_id, self._policy_for(""), now),
-                fixed_subject(investigator_id),
-                {"actor": "scheduler", "role": "system"},
+            running = list(conn.execute(query))
+        closed = 0
+        for row in running:
+            opened_at = _aware(row.opened_at)
+            if row.settled:
+                reason = "settled"
+            elif now >= opened_at + self._policy_for(row.agency).deadline:
+                reason = "deadline"
+            else:
+                continue
+            closed += bool(
+                handle(
+                    self._store,
+                    self._vault,
+                    canvass_stream(row.canvass_id),
+                    CANVASS,
+                    partial(_close, row.canvass_id, reason, now),
+                    fixed_subject(row.investigator_id),
+                    {"actor": "scheduler", "role": "system"},
+                )
             )
-        if settled:
+        if closed:
             self._projections.catch_up(["canvass"])
-        return len(settled)
+        return closed
 
     def _expiring(self, now: datetime) -> list[tuple[dict[str, Any], list[str]]]:
         query = (
@@ -255,9 +288,14 @@ def _view(row: Any) -> dict[str, Any]:
     view["area"] = json.loads(view["area"])
     view["exceedances"] = json.loads(view["exceedances"])
     for key in ("window_start", "window_end", "opened_at", "updated_at"):
-        if view[key] is not None and view[key].tzinfo is None:  # SQLite keeps no offset
-            view[key] = view[key].replace(tzinfo=UTC)
+        if view[key] is not None:
+            view[key] = _aware(view[key])
     return view
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored time as UTC (SQLite keeps no offset)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _alert(canvass_id: str, request_ids: tuple[str, ...], state: CanvassState) -> list[Any]:
@@ -266,9 +304,7 @@ def _alert(canvass_id: str, request_ids: tuple[str, ...], state: CanvassState) -
     )
 
 
-def _close(canvass_id: str, policy: AgencyPolicy, now: datetime, state: CanvassState) -> list[Any]:
-    return (
-        decide(c.CloseCanvass(canvass_id), state, policy, now)
-        if state.status == "dispatched"
-        else []
-    )
+def _close(canvass_id: str, reason: str, now: datetime, state: CanvassState) -> list[Any]:
+    if state.status != "dispatched":
+        return []  # closed, or cancelled, since the job looked
+    return decide(c.CloseCanvass(canvass_id, reason), state, AgencyPolicy(), now)

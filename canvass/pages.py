@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from accounts.auth import current_user, page_login_required
@@ -11,6 +11,7 @@ from accounts.errors import InvalidLink
 from accounts.links import ANSWER_REQUEST
 
 from .errors import NotAllowedNow
+from .footage import FootageRejected, StoredFootage
 from .policy import CATEGORY_NAMES
 from .projection import canvasses, requests
 from .requests import ANSWERS
@@ -49,7 +50,7 @@ def my_requests() -> ResponseReturnValue:
         rows = [dict(row._mapping) for row in conn.execute(query)]
     links = services.canvass.dispatcher.links
     for row in rows:
-        if row["status"] == "sent":
+        if row["status"] == "sent" or row["answer"] in ("share_now", "will_bring"):
             row["answer_token"] = links.make(ANSWER_REQUEST, row["request_id"], "sent")
     return render_template("canvass/my_requests.html", rows=rows, names=CATEGORY_NAMES)
 
@@ -91,8 +92,54 @@ def answer() -> ResponseReturnValue:
                 service.dispatcher.answer(token, given, request.form.get("note"), service.clock())
             except (InvalidLink, NotAllowedNow) as refused:
                 return render_template("canvass/answer_done.html", message=str(refused)), 409
+            if given == "share_now":
+                flash("Thank you: your answer is recorded. You can upload the footage now.")
+                return redirect(url_for(".upload", token=token))
             return render_template(
                 "canvass/answer_done.html", message="Thank you: your answer is recorded."
             )
     page = render_template("canvass/answer.html", token=token, choices=CHOICES, error=error)
     return page, 422 if error else 200
+
+
+@bp.route("/requests/upload", methods=["GET", "POST"])
+def upload() -> ResponseReturnValue:
+    """The owner uploads footage for a request, from the emailed link or the request list."""
+    token = request.values.get("token", "")
+    values = request.form.to_dict()
+    error = None
+    status = 200
+    if request.method == "POST":
+        request.max_content_length = current_app.config["FOOTAGE_MAX_BYTES"]
+        try:
+            stored = _receive(token, values)
+        except (FootageRejected, NotAllowedNow, InvalidLink) as refused:
+            error, status = str(refused), 409 if isinstance(refused, NotAllowedNow) else 422
+        else:
+            return render_template("canvass/upload_done.html", stored=stored, token=token)
+    page = render_template("canvass/upload.html", token=token, values=values, error=error)
+    return page, status
+
+
+def _receive(token: str, values: dict[str, str]) -> StoredFootage:
+    file = request.files.get("footage")
+    if file is None or not file.filename:
+        raise FootageRejected("Choose the video file to upload.")
+    offset = values.get("clock_offset_seconds", "").strip()
+    try:
+        clock_offset = int(offset) if offset else None
+    except ValueError:
+        raise FootageRejected(
+            "Give the recorder's clock offset as whole seconds, e.g. -90 if it is 90 seconds "
+            "slow, or leave it empty."
+        ) from None
+    stream = file.stream
+    services = current_app.extensions["canvass"]
+    return services.footage.receive(  # type: ignore[no-any-return]
+        token,
+        iter(lambda: stream.read(1024 * 1024), b""),
+        values.get("sha256", "").strip() or None,
+        clock_offset,
+        values.get("statement"),
+        services.canvass.clock(),
+    )

@@ -36,6 +36,8 @@ class AgencyPolicy:
     case_number_pattern: str = r"[A-Z0-9][A-Z0-9-]{3,31}"
     case_number_example: str = "2026-004512"
     never_allowed: tuple[str, ...] = NEVER_ALLOWED
+    # a dispatched canvass closes this long after it was opened, answered or not
+    deadline: timedelta = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ def policy_from_settings(settings: dict[str, object] | None) -> AgencyPolicy:
     for key in ("min_window", "max_window"):
         if f"{key}_minutes" in given:
             changes[key] = timedelta(minutes=float(given.pop(f"{key}_minutes")))  # type: ignore[arg-type]
+    if "deadline_days" in given:
+        changes["deadline"] = timedelta(days=float(given.pop("deadline_days")))  # type: ignore[arg-type]
     for key in ("case_number_pattern", "case_number_example"):
         if key in given:
             changes[key] = str(given.pop(key))

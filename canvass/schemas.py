@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .decider import LEGAL_BASES, MAX_JUSTIFICATION, MAX_POLYGON_CORNERS
-from .policy import CATEGORIES, NEVER_ALLOWED
+from .policy import CATEGORIES, NEVER_ALLOWED, SQUARE_METRES_PER_SQUARE_MILE
 
-REQUIRED = {"required": "This field is required.", "null": "This field cannot be empty."}
-NUMBER = REQUIRED | {"invalid": "Enter a number.", "special": "Enter an ordinary number."}
+Messages = dict[str, str | list[Any] | dict[Any, Any]]
+REQUIRED: Messages = {
+    "required": "This field is required.",
+    "null": "This field cannot be empty.",
+}
+NUMBER: Messages = REQUIRED | {"invalid": "Enter a number.", "special": "Enter an ordinary number."}
 
 
 class IncidentPlaceSchema(Schema):
@@ -40,7 +46,7 @@ class AreaSchema(Schema):
     )
 
     @validates_schema
-    def one_shape(self, data: dict, **_: object) -> None:
+    def one_shape(self, data: dict[str, Any], **_: object) -> None:
         if ("radius_m" in data) == ("polygon" in data):
             raise ValidationError("Give either a radius in metres or a polygon.", "radius_m")
 
@@ -90,6 +96,31 @@ class NewCanvassSchema(Schema):
     )
 
 
+def canvass_details(body: dict[str, Any]) -> dict[str, Any]:
+    """A loaded NewCanvassSchema body as the details of an OpenCanvass command."""
+    details = dict(body)
+    incident = details.pop("incident")
+    area = details.pop("area")
+    return details | {
+        "incident_latitude": incident["latitude"],
+        "incident_longitude": incident["longitude"],
+        "area": {"circle": {"radius_m": area["radius_m"]}}
+        if "radius_m" in area
+        else {"polygon": area["polygon"]},
+    }
+
+
+class PolicyCheckSchema(Schema):
+    within_limits = fields.Boolean(
+        metadata={"description": "true: the investigator may send it out without approval"}
+    )
+    refusals = fields.Dict(metadata={"description": "field by field, what no approval can lift"})
+    exceedances = fields.Dict(
+        metadata={"description": "field by field, the limits a supervisor must approve"}
+    )
+    area_square_miles = fields.Float(allow_none=True)
+
+
 class ReasonSchema(Schema):
     reason = fields.String(
         required=True,
@@ -121,8 +152,8 @@ class CanvassSchema(Schema):
     override_reason = fields.String(allow_none=True)
     opened_at = fields.DateTime()
 
-    def square_miles(self, canvass: dict) -> float:
-        return round(canvass["area_m2"] / 2_589_988.110336, 4)
+    def square_miles(self, canvass: dict[str, Any]) -> float:
+        return round(float(canvass["area_m2"]) / SQUARE_METRES_PER_SQUARE_MILE, 4)
 
 
 class CanvassListSchema(Schema):

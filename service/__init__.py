@@ -15,6 +15,7 @@ from accounts.auth import current_user
 from accounts.pages import bp as account_pages
 from canvass.api import blp as canvass_api
 from canvass.pages import bp as request_pages
+from canvass.staff_pages import bp as canvass_pages
 from registry.api import blp as registry_api
 from registry.pages import bp as owner_pages
 from registry.pages import public as public_pages
@@ -48,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(owner_pages)
     app.register_blueprint(public_pages)
     app.register_blueprint(request_pages)
+    app.register_blueprint(canvass_pages)
     csrf = CSRFProtect(app)
     for blueprint in (health_blueprint, accounts_api, registry_api, canvass_api):
         csrf.exempt(blueprint)  # bearer tokens, never cookies, authenticate the API

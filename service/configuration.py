@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
@@ -31,12 +32,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SERVICE_AREA": None,  # a GeoJSON Polygon; sites outside it are refused
         "MAX_SITES_PER_OWNER": 50,
         "MAX_CAMERAS_PER_SITE": 64,
-        # Per agency: {"SFPD": {"max_area_sq_mi": 0.3, "case_number_pattern": "SF-\\d{6}"}}
+        # Per agency: {"SFPD": {"max_area_sq_mi": 0.3, "case_number_pattern": "SF-\\d{6}",
+        #                       "deadline_days": 45}}
         "AGENCY_POLICIES": None,
         "MAX_REQUESTS_PER_OWNER_PER_WEEK": 3,
-        "RUN_SCHEDULER_IN_PROCESS": False,
+        "TIME_ZONE": "UTC",  # how pages show and read times, e.g. "America/Detroit"
+        "RUN_SCHEDULER_IN_PROCESS": False,  # true: the web process also runs the jobs
         "FOOTAGE_DIR": None,  # default <instance>/footage
-        "FOOTAGE_MAX_BYTES": 2 * 1024**3,  # true: the web process also runs the jobs
+        "FOOTAGE_MAX_BYTES": 2 * 1024**3,
         "PUBLIC_URL": "http://127.0.0.1:8080",  # how links in emails reach the service
         "MAIL_FROM": "Camera registry <registry@localhost>",
         "SMTP_HOST": None,  # unset: messages are written to <instance>/outbox/*.eml
@@ -71,6 +74,13 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.from_prefixed_env(ENV_PREFIX)
     if overrides:
         app.config.update(overrides)
+    try:
+        ZoneInfo(str(app.config["TIME_ZONE"]))
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigurationError(
+            f"TIME_ZONE: {app.config['TIME_ZONE']!r} is not a time zone; use a name such as "
+            "America/Detroit."
+        ) from None
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = read_or_create_secret(
             Path(app.config["SECRET_KEY_FILE"]), lambda: secrets.token_hex(32).encode()

@@ -42,7 +42,7 @@ def alert_investigators(services: Services) -> int:
 
 
 def close_settled_canvasses(services: Services) -> int:
-    """Close dispatched canvasses whose every request is answered or expired."""
+    """Close dispatched canvasses whose every request is settled, or past their deadline."""
     return services.canvass.close_settled(datetime.now(UTC))
 
 

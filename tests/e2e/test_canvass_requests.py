@@ -239,6 +239,24 @@ def test_a_canvass_closes_itself_once_every_request_is_settled(app, client, mail
     assert service.close_settled(AT + timedelta(days=3)) == 0
 
 
+def test_a_canvass_nobody_answers_closes_at_its_agency_deadline(app, client, neighbourhood):
+    _, detective = neighbourhood
+    path, _ = open_and_dispatch(client, detective)
+    service = app.extensions["canvass"].canvass
+    opened = datetime.fromisoformat(client.get(path, headers=detective).get_json()["opened_at"])
+
+    assert service.close_settled(opened + timedelta(days=30) - timedelta(minutes=1)) == 0
+    assert client.get(path, headers=detective).get_json()["status"] == "dispatched"
+    assert service.close_settled(opened + timedelta(days=30)) == 1
+    assert client.get(path, headers=detective).get_json()["status"] == "closed"
+    [closed] = [
+        event
+        for event in app.extensions["canvass"].store.read_stream(f"canvass-{path.split('/')[-1]}")
+        if event.type == "CanvassClosed"
+    ]
+    assert closed.data["reason"] == "deadline"
+
+
 def test_an_owner_sees_every_request_sent_to_them_and_can_answer_from_there(
     app, client, mailbox, neighbourhood
 ):

@@ -118,3 +118,66 @@ def test_an_owner_who_declined_cannot_upload_and_a_forged_link_is_refused(client
     client.post("/api/v1/requests/answer", json={"token": links["cy"], "answer": "decline"})
     assert upload(client, links["cy"], mp4()).status_code == 409
     assert upload(client, "forged", mp4()).status_code == 400
+
+
+def test_an_owner_answers_share_now_and_uploads_through_the_pages(app, client, request_links):
+    from tests.e2e.test_owner_pages import csrf_of
+
+    path, detective, links = request_links
+    answer_page = client.get(f"/requests/answer?token={links['ben']}").get_data(as_text=True)
+    answered = client.post(
+        "/requests/answer",
+        data={"csrf_token": csrf_of(answer_page), "token": links["ben"], "answer": "share_now"},
+    )
+    assert answered.status_code == 302 and "/requests/upload" in answered.headers["Location"]
+    form = client.get(answered.headers["Location"]).get_data(as_text=True)
+    assert "You can upload the footage now." in form
+
+    def send(data, **fields):
+        return client.post(
+            "/requests/upload",
+            data={"csrf_token": csrf_of(form), "token": links["ben"], **fields}
+            | ({"footage": (io.BytesIO(data), "clip.mp4")} if data is not None else {}),
+            content_type="multipart/form-data",
+        )
+
+    nothing = send(None)
+    assert nothing.status_code == 422
+    assert "Choose the video file to upload." in nothing.get_data(as_text=True)
+    not_video = send(b"%PDF-1.7 a letter, not a video" * 10, clock_offset_seconds="-30")
+    assert not_video.status_code == 422
+    page = not_video.get_data(as_text=True)
+    assert "not a video we recognise" in page and 'value="-30"' in page  # what was typed stays
+    bad_offset = send(mp4(b"\x02" * 5000), clock_offset_seconds="a minute")
+    assert bad_offset.status_code == 422 and "whole seconds" in bad_offset.get_data(as_text=True)
+    assert stored_files(app) == []
+
+    clip = mp4(b"\x02" * 5000)
+    kept = send(clip, clock_offset_seconds="-30", statement="From the shop's DVR, camera 2.")
+    assert kept.status_code == 200
+    assert hashlib.sha256(clip).hexdigest() in kept.get_data(as_text=True)
+    files = client.get(f"{path}/footage", headers=detective).get_json()["files"]
+    assert [(f["size"], f["clock_offset_seconds"]) for f in files] == [(len(clip), -30)]
+
+
+def test_an_owner_who_declined_cannot_upload_through_the_page(client, request_links):
+    from tests.e2e.test_owner_pages import csrf_of
+
+    _, _, links = request_links
+    page = client.get(f"/requests/answer?token={links['cy']}").get_data(as_text=True)
+    client.post(
+        "/requests/answer",
+        data={"csrf_token": csrf_of(page), "token": links["cy"], "answer": "decline"},
+    )
+    form = client.get(f"/requests/upload?token={links['cy']}").get_data(as_text=True)
+    refused = client.post(
+        "/requests/upload",
+        data={
+            "csrf_token": csrf_of(form),
+            "token": links["cy"],
+            "footage": (io.BytesIO(mp4(b"\x03" * 100)), "clip.mp4"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 409
+    assert "would not share footage" in refused.get_data(as_text=True)

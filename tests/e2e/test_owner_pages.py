@@ -219,4 +219,12 @@ def test_another_owners_site_page_is_not_found_and_cannot_be_changed(app, client
 def test_the_public_map_page_loads_its_own_script_and_leaflet_from_the_service(client):
     page = client.get("/map").get_data(as_text=True)
     scripts = re.findall(r'<script src="([^"]+)"', page)
-    assert scripts == ["/assets/leaflet/leaflet.js", "/static/js/coverage-map.js"]
+    assert scripts == [
+        "/assets/leaflet/leaflet.js",
+        "/static/js/maps.js",
+        "/static/js/coverage-map.js",
+    ]
+    for script in scripts:
+        response = client.get(script)
+        assert response.status_code == 200
+        response.close()

@@ -3,29 +3,8 @@
 (function () {
   "use strict";
 
-  function baseMap(element) {
-    var map = L.map(element, { scrollWheelZoom: false });
-    var tiles = element.dataset.tiles;
-    if (tiles) {
-      L.tileLayer(tiles, { maxZoom: 19, attribution: element.dataset.attribution || "" }).addTo(map);
-    }
-    L.control.scale({ imperial: true }).addTo(map);
-    return map;
-  }
-
-  // A camera's view: the fan from the site towards its bearing, as wide and as far as it sees.
-  function sector(lat, lon, bearing, fov, range) {
-    var points = [[lat, lon]];
-    var steps = Math.max(4, Math.ceil(fov / 10));
-    var metresPerDegreeLat = 111320;
-    var metresPerDegreeLon = 111320 * Math.cos((lat * Math.PI) / 180);
-    for (var i = 0; i <= steps; i++) {
-      var angle = ((bearing - fov / 2 + (fov * i) / steps) * Math.PI) / 180;
-      points.push([lat + (range * Math.cos(angle)) / metresPerDegreeLat,
-                   lon + (range * Math.sin(angle)) / metresPerDegreeLon]);
-    }
-    return points;
-  }
+  var baseMap = CanvassMaps.baseMap;
+  var sector = CanvassMaps.sector;
 
   function drawSites(element) {
     var sites = JSON.parse(element.dataset.sites || "[]");
