@@ -148,9 +148,15 @@ def new_canvass() -> ResponseReturnValue:
 @bp.post("/canvasses/check")
 @investigator_page
 def check() -> ResponseReturnValue:
-    """The form's live policy feedback: what would be refused, and what needs approval."""
+    """The form's live policy feedback: what would be refused, and what needs approval.
+
+    It is about the agency's limits, so the justification and legal basis, which the person
+    may not have reached yet, are left to the check on submission."""
+    form = request.form.to_dict()
+    form["justification"] = form.get("justification", "").strip() or "(not written yet)"
+    form["legal_basis"] = form.get("legal_basis") or LEGAL_BASES[0]
     try:
-        details = _details_from(request.form.to_dict(), geocode=False)
+        details = _details_from(form, geocode=False)
     except (InvalidCanvass, InvalidSite) as refused:
         return jsonify(within_limits=False, refusals=refused.errors, exceedances={})
     return jsonify(_service().check(_user(), details))

@@ -48,6 +48,7 @@
       if (corners.length >= 2) { shapeLayer = L.polygon(corners, style).addTo(map); }
     }
     document.getElementById("polygon-tools").hidden = shape() !== "polygon";
+    field("radius_m").closest(".field").hidden = shape() === "polygon";
     document.getElementById("map-mode-note").textContent = shape() === "polygon" && at
       ? "Clicking the map adds a corner of the area (" + corners.length + " so far)."
       : "Clicking the map places the incident.";

@@ -1,0 +1,160 @@
+"""The canvass journey in a real browser: a detective draws the area on the map and sends the
+requests, owners answer and upload from their phones, the detective follows the answers on
+the map and downloads the case package. Screenshots of the maps go to test-artifacts/."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import zipfile
+from datetime import timedelta
+
+import pytest
+from waitress.server import create_server
+
+from tests.e2e.test_canvass_api import staff
+from tests.e2e.test_canvass_requests import AT, owner_with_camera
+from tests.e2e.test_owner_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, pytestmark  # noqa: F401
+from tests.smtp import free_port
+from tests.unit.test_footage_store import mp4
+
+DETECTIVE = "det.lee@sfpd.example"
+
+
+@pytest.fixture
+def live_server(app, client, cli, mailbox):
+    """Three owners whose cameras look at a Mission St corner, a detective, and the service
+    on the loopback in Pacific time, a day after the incident."""
+    for name, metres in (("ana", 40), ("ben", 90), ("cy", 130)):
+        owner_with_camera(client, mailbox, f"{name}@example.org", metres)
+    staff(cli, client, mailbox, "investigator", "SFPD", DETECTIVE)
+    app.config["TIME_ZONE"] = "America/Los_Angeles"
+    services = app.extensions["canvass"]
+    services.canvass.clock = lambda: AT + timedelta(days=1)
+    port = free_port()
+    services.accounts.public_url = f"http://127.0.0.1:{port}"
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def test_a_canvass_from_the_map_to_the_case_package_in_a_browser(
+    app, live_server, browser, mailbox, tmp_path
+):
+    ARTIFACTS.mkdir(exist_ok=True)
+    desk = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    page = desk.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email address").fill(DETECTIVE)
+    page.get_by_label("Password").fill("a staff passphrase")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Canvasses").wait_for()
+
+    # The form: the incident by its coordinates, the area drawn corner by corner on the map.
+    page.get_by_role("link", name="Open a canvass").click()
+    page.get_by_label("Case number").fill("181-004512")
+    page.get_by_label("What happened").select_option("property_crime")
+    page.get_by_label("Latitude").fill("37.7614")
+    page.get_by_label("Longitude").fill("-122.4241")
+    page.get_by_label("From", exact=True).fill("2018-12-14T21:40")
+    page.get_by_label("Until", exact=True).fill("2018-12-14T22:10")
+    feedback = page.locator("#policy-feedback")
+    feedback.get_by_text("Within your agency's limits").wait_for()
+
+    page.get_by_label("Radius in metres").fill("700")
+    feedback.get_by_text("Beyond your agency's limits: a supervisor must approve it.").wait_for()
+    assert "above the maximum of 0.5" in feedback.inner_text()
+
+    page.get_by_label("An area I draw on the map").check()
+    page.get_by_text("Clicking the map adds a corner of the area (0 so far).").wait_for()
+    page.locator("#canvass-map").scroll_into_view_if_needed()
+    box = page.locator("#canvass-map").bounding_box()
+    middle_x, middle_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for dx, dy in ((-130, -130), (130, -130), (130, 130), (-130, 130)):
+        page.mouse.click(middle_x + dx, middle_y + dy)
+    page.get_by_text("(4 so far)").wait_for()
+    assert len(json.loads(page.locator("#polygon").input_value())) == 4
+    feedback.get_by_text("Within your agency's limits").wait_for()
+    square_miles = float(re.search(r"is ([\d.]+) square miles", feedback.inner_text()).group(1))
+    assert 0.025 < square_miles < 0.5
+
+    page.get_by_label("Why footage from this area may help").fill(
+        "A burglary at a shop; the suspect left on foot towards 20th St."
+    )
+    page.get_by_label("The owner's consent").check()
+    page.screenshot(path=str(ARTIFACTS / "investigator-canvass-form.png"), full_page=True)
+    page.get_by_role("button", name="Open and submit the canvass").click()
+
+    # The canvass page: three cameras, ranked, none asked yet; then the requests go out.
+    page.get_by_role("heading", name=re.compile("Case 181-004512")).wait_for()
+    page.locator("#canvass-map.ready").wait_for()
+    rows = page.locator("tr.candidate")
+    assert rows.count() == 3
+    assert all("expires in 13 days" in text for text in rows.all_inner_texts())
+    page.get_by_role("button", name=re.compile("Send the requests")).click()
+    page.get_by_text("Requests sent to 3 owners.").wait_for()
+
+    # Owners answer from the emailed link on their phones; Ana uploads a clip.
+    app.extensions["canvass"].outbox.send_pending()  # the scheduler's job, done now
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    clip = mp4(b"\x05" * 40_000)
+    for name, choice in (("ana", "I have footage and will upload it"), ("ben", "did not record")):
+        owner = phone.new_page()
+        [request] = [
+            m for m in mailbox.to(f"{name}@example.org") if m["Subject"].startswith("A request")
+        ]
+        owner.goto(re.search(r"https?://\S+", request.get_content()).group(0))
+        owner.get_by_role("heading", name="Can your cameras help?").wait_for()
+        owner.get_by_label(re.compile(choice)).check()
+        owner.get_by_role("button", name="Send my answer").click()
+        if name == "ana":
+            owner.get_by_role("heading", name="Upload your footage").wait_for()
+            owner.set_input_files(
+                "#footage", files=[{"name": "clip.mp4", "mimeType": "video/mp4", "buffer": clip}]
+            )
+            owner.get_by_label(re.compile("clock is off")).fill("-90")
+            owner.get_by_role("button", name="Upload").click()
+            owner.get_by_role("heading", name="Thank you: your footage is received").wait_for()
+            assert hashlib.sha256(clip).hexdigest() in owner.content()
+            owner.screenshot(path=str(ARTIFACTS / "owner-upload-received.png"), full_page=True)
+        else:
+            owner.get_by_text("Thank you: your answer is recorded.").wait_for()
+    phone.close()
+
+    # The detective follows the answers on the map and takes the case package.
+    page.reload()
+    page.locator("#canvass-map.ready").wait_for()
+    statuses = " ".join(rows.all_inner_texts())
+    assert statuses.count("Offered footage") == 1
+    assert statuses.count("No relevant footage") == 1
+    assert statuses.count("No answer to show") == 1
+    assert "1 offered footage" in page.locator("#answers").inner_text()
+    assert "@example.org" not in page.content()
+    page.locator("#canvass-map").screenshot(path=str(ARTIFACTS / "investigator-canvass-map.png"))
+    page.screenshot(path=str(ARTIFACTS / "investigator-canvass-page.png"), full_page=True)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the case package (zip)").click()
+    saved = tmp_path / "package.zip"
+    download.value.save_as(saved)
+    with zipfile.ZipFile(saved) as package:
+        manifest = json.loads(package.read("manifest.json"))
+        [item] = manifest["files"]
+        assert hashlib.sha256(package.read(item["file"])).hexdigest() == item["sha256"]
+        assert item["sha256"] == hashlib.sha256(clip).hexdigest()
+    desk.close()
