@@ -222,3 +222,22 @@ def test_staff_pages_are_closed_to_owners_and_to_other_investigators(
 
     anonymous = app.test_client().get("/canvasses/new")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_the_api_checks_a_canvass_against_policy_without_opening_it(client, neighbourhood):  # noqa: F811
+    from tests.e2e.test_canvass_api import canvass_body
+
+    _, detective = neighbourhood
+    place = type("P", (), {"latitude": INCIDENT[0], "longitude": INCIDENT[1]})
+    wide = canvass_body(place, AT, "property_crime", 700, {"case_number": "181-004512"})
+    checked = client.post("/api/v1/canvasses/check", headers=detective, json=wide)
+    assert checked.status_code == 200
+    body = checked.get_json()
+    assert body["within_limits"] is False and body["refusals"] == {}
+    assert list(body["exceedances"]) == ["area"]
+    assert body["area_square_miles"] == pytest.approx(0.5946, abs=0.001)
+    assert client.get("/api/v1/canvasses", headers=detective).get_json()["canvasses"] == []
+
+    malformed = client.post("/api/v1/canvasses/check", headers=detective, json={"area": {}})
+    assert malformed.status_code == 422
+    assert "case_number" in malformed.get_json()["errors"]
