@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from events_store import RecordedEvent
+from events_store.database import UtcDateTime
 from events_store.sealing import opened_data
 from events_store.vault import KeyVault
 
@@ -24,8 +25,8 @@ users = sa.Table(
     sa.Column("display_name", sa.String(80)),
     sa.Column("password_hash", sa.Text),
     sa.Column("verified", sa.Boolean, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 tokens = sa.Table(
@@ -35,8 +36,8 @@ tokens = sa.Table(
     sa.Column("user_id", sa.String(64), nullable=False),
     sa.Column("name", sa.String(60), nullable=False),
     sa.Column("token_hash", sa.String(64)),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("revoked_at", UtcDateTime()),
 )
 
 

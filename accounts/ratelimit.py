@@ -6,13 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from events_store.database import UtcDateTime
+
 from .errors import TooManyAttempts
 
 failures = sa.Table(
     "login_failures",
     sa.MetaData(),
     sa.Column("key", sa.String(80), primary_key=True),
-    sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("window_start", UtcDateTime(), nullable=False),
     sa.Column("failures", sa.Integer, nullable=False),
 )
 

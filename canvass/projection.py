@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from events_store import RecordedEvent
+from events_store.database import UtcDateTime
 from events_store.sealing import opened_data
 from events_store.vault import KeyVault
 
@@ -24,8 +25,8 @@ canvasses = sa.Table(
     sa.Column("category", sa.String(40), nullable=False),
     sa.Column("incident_latitude", sa.Float, nullable=False),
     sa.Column("incident_longitude", sa.Float, nullable=False),
-    sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("window_start", UtcDateTime(), nullable=False),
+    sa.Column("window_end", UtcDateTime(), nullable=False),
     sa.Column("area", sa.Text, nullable=False),
     sa.Column("area_m2", sa.Float, nullable=False),
     sa.Column("justification", sa.Text, nullable=False),
@@ -34,8 +35,8 @@ canvasses = sa.Table(
     sa.Column("exceedances", sa.Text, nullable=False),
     sa.Column("approved_by", sa.String(64)),
     sa.Column("override_reason", sa.Text),
-    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("opened_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 visits = sa.Table(
@@ -52,7 +53,7 @@ visits = sa.Table(
     sa.Column("contact_made", sa.Boolean, nullable=False),
     sa.Column("revisit_due", sa.String(10)),
     sa.Column("note", sa.Text),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
 _STATUS = {
@@ -143,9 +144,9 @@ requests = sa.Table(
     sa.Column("camera_ids", sa.Text, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("answer", sa.String(16)),
-    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("answered_at", sa.DateTime(timezone=True)),
+    sa.Column("sent_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("answered_at", UtcDateTime()),
 )
 
 
@@ -158,7 +159,7 @@ footage = sa.Table(
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("container", sa.String(16), nullable=False),
     sa.Column("clock_offset_seconds", sa.Integer),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,3 +52,27 @@ def _serialize_sqlite_writes(engine: sa.Engine) -> None:
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A point in time stored as UTC and read back as an aware UTC datetime, on every backend.
+
+    SQLite keeps no offset: a plain `DateTime(timezone=True)` would store 21:40-08:00 as
+    21:40, and compare it as such. Every time written or compared through this type is turned
+    into UTC first, so read models and their queries agree whatever zone the caller used.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("times stored in the read models must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -17,6 +17,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
+from .database import UtcDateTime
 from .model import new_event_id
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ outbox = sa.Table(
     sa.Column("subject", sa.Text),
     sa.Column("body", sa.Text),
     sa.Column("attempts", sa.Integer),
-    sa.Column("claimed_at", sa.DateTime(timezone=True)),
-    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("claimed_at", UtcDateTime()),
+    sa.Column("sent_at", UtcDateTime()),
     sa.Column("last_error", sa.Text),
 )
 

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from events_store import RecordedEvent
+from events_store.database import UtcDateTime
 from events_store.vault import KeyVault
 
 from . import events as e
@@ -35,8 +36,8 @@ sites = sa.Table(
     sa.Column("contact_for_requests", sa.Boolean, nullable=False),
     sa.Column("categories", sa.Text, nullable=False),
     sa.Column("share_exact_location", sa.Boolean, nullable=False),
-    sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("registered_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 cameras = sa.Table(
@@ -51,7 +52,7 @@ cameras = sa.Table(
     sa.Column("placement", sa.String(16), nullable=False),
     sa.Column("recording", sa.String(16), nullable=False),
     sa.Column("retention_days", sa.Integer, nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 Handler = Callable[[sa.Connection, Any, datetime], None]
