@@ -23,9 +23,16 @@ _GEOD = Geodesic.WGS84
 _INVERSE = Geodesic.DISTANCE | Geodesic.AZIMUTH
 
 
+# Investigators learn where a camera is only as "about 90 m north-north-east": enough to plan
+# a canvass, not enough to pick out a house. Ranking uses the exact figures.
+DISTANCE_STEP_M = 10
+BEARING_STEP_DEGREES = 5
+
+
 @dataclass(frozen=True)
 class Candidate:
-    """A camera as an investigator sees it: facts, a site reference, no owner identity."""
+    """A camera as an investigator sees it: facts, a site reference, no owner identity.
+    Show `about_distance_m` and `about_bearing`, never the exact figures."""
 
     site_id: str
     camera_id: str
@@ -38,6 +45,19 @@ class Candidate:
     range_metres: float
     retention_days: int
     footage_expires_at: datetime
+
+    @property
+    def about_distance_m(self) -> int:
+        """The distance from the incident, to the nearest 10 metres."""
+        return int(round(self.distance_m / DISTANCE_STEP_M) * DISTANCE_STEP_M)
+
+    @property
+    def about_bearing(self) -> int:
+        """The direction from the incident, to the nearest 5 degrees (0 to 355)."""
+        return (
+            int(round(self.bearing_from_incident / BEARING_STEP_DEGREES) * BEARING_STEP_DEGREES)
+            % 360
+        )
 
 
 @dataclass(frozen=True)

@@ -86,8 +86,8 @@ def _facts(candidate: Candidate) -> dict[str, Any]:
     return {
         "site_id": candidate.site_id,
         "camera_id": candidate.camera_id,
-        "distance_m": round(candidate.distance_m, 1),
-        "bearing_from_incident": round(candidate.bearing_from_incident, 1),
+        "distance_m": candidate.about_distance_m,
+        "bearing_from_incident": candidate.about_bearing,
         "view_covers_incident": candidate.view_covers_incident,
         "retention_days": candidate.retention_days,
         "footage_expires_at": candidate.footage_expires_at.isoformat(),

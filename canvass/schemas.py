@@ -164,8 +164,14 @@ class CandidateSchema(Schema):
     site_id = fields.String(metadata={"description": "a reference, not the owner's identity"})
     camera_id = fields.String()
     label = fields.String()
-    distance_m = fields.Float()
-    bearing_from_incident = fields.Float()
+    distance_m = fields.Integer(
+        attribute="about_distance_m",
+        metadata={"description": "from the incident, to the nearest 10 m"},
+    )
+    bearing_from_incident = fields.Integer(
+        attribute="about_bearing",
+        metadata={"description": "from the incident, degrees from north to the nearest 5"},
+    )
     view_covers_incident = fields.Boolean()
     bearing_degrees = fields.Float()
     field_of_view_degrees = fields.Float()

@@ -529,8 +529,8 @@ def _map_data(
     statuses: dict[str, str],
     visits: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """What the canvass map draws. Candidates are placed by their distance and bearing from
-    the incident: the facts the investigator sees, nothing more."""
+    """What the canvass map draws. Candidates are placed by their rounded distance and
+    bearing from the incident: the facts the investigator sees, nothing more precise."""
     incident = (canvass["incident_latitude"], canvass["incident_longitude"])
     return {
         "incident": incident,
@@ -554,12 +554,12 @@ def _map_candidate(
     incident: tuple[float, float], candidate: Candidate, status: str, rank: int
 ) -> dict[str, Any]:
     at = Geodesic.WGS84.Direct(
-        incident[0], incident[1], candidate.bearing_from_incident, candidate.distance_m
+        incident[0], incident[1], candidate.about_bearing, candidate.about_distance_m
     )
     return {
         "rank": rank,
-        "latitude": round(at["lat2"], 6),
-        "longitude": round(at["lon2"], 6),
+        "latitude": round(at["lat2"], 4),  # about 10 m, as coarse as the facts behind it
+        "longitude": round(at["lon2"], 4),
         "bearing": candidate.bearing_degrees,
         "fov": candidate.field_of_view_degrees,
         "range": candidate.range_metres,
