@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any
 
@@ -54,6 +54,7 @@ class Dispatcher:
         links: Links,
         public_url: Callable[[], str],
         weekly_cap: int,
+        zone: tzinfo = UTC,
     ) -> None:
         self._store = store
         self._vault = vault
@@ -63,6 +64,7 @@ class Dispatcher:
         self.links = links
         self._public_url = public_url
         self.weekly_cap = weekly_cap
+        self.zone = zone  # the time zone emails speak in
 
     def send_requests(
         self, canvass: dict[str, Any], ranked: list[Candidate], now: datetime
@@ -221,7 +223,7 @@ class Dispatcher:
         token = self._links.make(ANSWER_REQUEST, request_id, "sent")
         link = f"{self._public_url()}/requests/answer?token={token}"
         message = emails.footage_request(
-            email, canvass, [c.label for c in cameras], link, expires_at
+            email, canvass, [c.label for c in cameras], link, expires_at, self.zone
         )
         recorded = handle(
             self._store,

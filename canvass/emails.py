@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from .policy import CATEGORY_NAMES
@@ -17,9 +17,15 @@ class Email:
 
 
 def footage_request(
-    recipient: str, canvass: dict[str, Any], cameras: list[str], link: str, expires_at: datetime
+    recipient: str,
+    canvass: dict[str, Any],
+    cameras: list[str],
+    link: str,
+    expires_at: datetime,
+    zone: tzinfo,
 ) -> Email:
-    start, end = canvass["window_start"], canvass["window_end"]
+    start, end = canvass["window_start"].astimezone(zone), canvass["window_end"].astimezone(zone)
+    expires_at = expires_at.astimezone(zone)
     what = CATEGORY_NAMES.get(canvass["category"], "an incident")
     return Email(
         recipient,
@@ -27,7 +33,7 @@ def footage_request(
         "Hello,\n\n"
         f"Detectives of {canvass['agency']} are looking into {what} near one of your\n"
         "registered sites and ask whether your cameras recorded anything between\n"
-        f"{start:%d %B %Y %H:%M} and {end:%d %B %Y %H:%M} (UTC).\n\n"
+        f"{start:%d %B %Y %H:%M} and {end:%d %B %Y %H:%M} ({start:%Z}).\n\n"
         f"Cameras that may have seen it: {', '.join(cameras)}.\n\n"
         "You decide. Open this link to share footage, say you have none, or decline:\n\n"
         f"{link}\n\n"

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -92,6 +93,7 @@ def build_services(app: Flask) -> Services:
         links,
         lambda: accounts.public_url,
         int(app.config["MAX_REQUESTS_PER_OWNER_PER_WEEK"]),
+        ZoneInfo(app.config["TIME_ZONE"]),
     )
     canvass = CanvassService(
         store,

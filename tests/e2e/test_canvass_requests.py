@@ -70,6 +70,7 @@ def test_each_owner_is_emailed_once_and_answers_are_shown_as_counts(
     app, client, mailbox, neighbourhood
 ):
     owners, detective = neighbourhood
+    app.extensions["canvass"].canvass.dispatcher.zone = PACIFIC  # CANVASS_TIME_ZONE
     path, dispatched = open_and_dispatch(client, detective)
     assert dispatched["requests"] == {"sent": 3}
     links = {}
@@ -80,6 +81,7 @@ def test_each_owner_is_emailed_once_and_answers_are_shown_as_counts(
             if m["Subject"] == "A request for camera footage near you"
         ]
         assert "Porch" in request.get_content()
+        assert "14 December 2018 21:10 and 14 December 2018 22:10 (PST)" in request.get_content()
         links[name] = link_token(request)
 
     for name, given in (("ana", "will_bring"), ("ben", "no_footage"), ("cy", "decline")):
