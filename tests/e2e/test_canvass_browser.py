@@ -1,6 +1,8 @@
-"""The canvass journey in a real browser: a detective draws the area on the map and sends the
-requests, owners answer and upload from their phones, the detective follows the answers on
-the map and downloads the case package. Screenshots of the maps go to test-artifacts/."""
+"""The canvass journey in a real browser, on the journey's real data (a December 2018 San
+Francisco incident among the OpenStreetMap camera nodes around it, each registered by an owner
+of its own): a detective draws the area on the map and sends the requests, owners answer and
+upload from their phones, the detective follows the answers on the map and downloads the case
+package. Screenshots of the maps go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ import pytest
 from waitress.server import create_server
 
 from tests.e2e.test_canvass_api import staff
-from tests.e2e.test_canvass_requests import AT, owner_with_camera
+from tests.e2e.test_canvass_journey import busy_incident, camera_for
 from tests.e2e.test_owner_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, pytestmark  # noqa: F401
+from tests.e2e.test_owner_journey_api import sign_up_and_verify
 from tests.smtp import free_port
 from tests.unit.test_footage_store import mp4
 
@@ -24,21 +27,32 @@ DETECTIVE = "det.lee@sfpd.example"
 
 
 @pytest.fixture
-def live_server(app, client, cli, mailbox):
-    """Three owners whose cameras look at a Mission St corner, a detective, and the service
-    on the loopback in Pacific time, a day after the incident."""
-    for name, metres in (("ana", 40), ("ben", 90), ("cy", 130)):
-        owner_with_camera(client, mailbox, f"{name}@example.org", metres)
+def live_server(app, client, cli, mailbox, shared_data):
+    """The owners of the camera nodes around the incident, a detective, and the service on the
+    loopback in Pacific time, a day after the incident."""
+    incident, at, category, nodes = busy_incident(shared_data)
+    for number, node in enumerate(nodes):
+        bearer = {
+            "Authorization": "Bearer "
+            + sign_up_and_verify(client, mailbox, f"owner{number}@example.org")
+        }
+        site = {
+            "label": node.label or "Shop",
+            "latitude": node.latitude,
+            "longitude": node.longitude,
+            "cameras": [camera_for(node, number)],
+        }
+        assert client.post("/api/v1/sites", headers=bearer, json=site).status_code == 201
     staff(cli, client, mailbox, "investigator", "SFPD", DETECTIVE)
     app.config["TIME_ZONE"] = "America/Los_Angeles"
     services = app.extensions["canvass"]
-    services.canvass.clock = lambda: AT + timedelta(days=1)
+    services.canvass.clock = lambda: at + timedelta(days=1)
     port = free_port()
     services.accounts.public_url = f"http://127.0.0.1:{port}"
     server = create_server(app, host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", incident, at, category
     server.close()
     thread.join(timeout=10)
 
@@ -56,6 +70,7 @@ def browser():
 def test_a_canvass_from_the_map_to_the_case_package_in_a_browser(
     app, live_server, browser, mailbox, tmp_path
 ):
+    live_server, incident, at, category = live_server
     ARTIFACTS.mkdir(exist_ok=True)
     desk = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
     page = desk.new_page()
@@ -68,11 +83,11 @@ def test_a_canvass_from_the_map_to_the_case_package_in_a_browser(
     # The form: the incident by its coordinates, the area drawn corner by corner on the map.
     page.get_by_role("link", name="Open a canvass").click()
     page.get_by_label("Case number").fill("181-004512")
-    page.get_by_label("What happened").select_option("property_crime")
-    page.get_by_label("Latitude").fill("37.7614")
-    page.get_by_label("Longitude").fill("-122.4241")
-    page.get_by_label("From", exact=True).fill("2018-12-14T21:40")
-    page.get_by_label("Until", exact=True).fill("2018-12-14T22:10")
+    page.get_by_label("What happened").select_option(category)
+    page.get_by_label("Latitude").fill(f"{incident[0]:.6f}")
+    page.get_by_label("Longitude").fill(f"{incident[1]:.6f}")
+    page.get_by_label("From", exact=True).fill(f"{at - timedelta(minutes=15):%Y-%m-%dT%H:%M}")
+    page.get_by_label("Until", exact=True).fill(f"{at + timedelta(minutes=15):%Y-%m-%dT%H:%M}")
     feedback = page.locator("#policy-feedback")
     feedback.get_by_text("Within your agency's limits").wait_for()
 
@@ -94,35 +109,39 @@ def test_a_canvass_from_the_map_to_the_case_package_in_a_browser(
     assert 0.025 < square_miles < 0.5
 
     page.get_by_label("Why footage from this area may help").fill(
-        "A burglary at a shop; the suspect left on foot towards 20th St."
+        "The suspect left on foot; cameras on the likely routes may show which way."
     )
     page.get_by_label("The owner's consent").check()
     page.screenshot(path=str(ARTIFACTS / "investigator-canvass-form.png"), full_page=True)
     page.get_by_role("button", name="Open and submit the canvass").click()
 
-    # The canvass page: three cameras, ranked, none asked yet; then the requests go out.
+    # The canvass page: the cameras in the drawn area, ranked, none asked yet; then the
+    # requests go out, one to each camera's owner.
     page.get_by_role("heading", name=re.compile("Case 181-004512")).wait_for()
     page.locator("#canvass-map.ready").wait_for()
     rows = page.locator("tr.candidate")
-    assert rows.count() == 3
-    assert all("expires in 13 days" in text for text in rows.all_inner_texts())
+    count = rows.count()
+    assert count >= 3
+    assert all("expires in" in text and "Not asked yet" in text for text in rows.all_inner_texts())
+    assert page.locator("#canvass-map path.leaflet-interactive").count() >= count + 1  # views, area
     page.get_by_role("button", name=re.compile("Send the requests")).click()
-    page.get_by_text("Requests sent to 3 owners.").wait_for()
+    page.get_by_text(f"Requests sent to {count} owners.").wait_for()
 
-    # Owners answer from the emailed link on their phones; Ana uploads a clip.
+    # Owners answer from the emailed link on their phones: one uploads a clip, one has none.
     app.extensions["canvass"].outbox.send_pending()  # the scheduler's job, done now
     phone = browser.new_context(viewport={"width": 390, "height": 844})
     clip = mp4(b"\x05" * 40_000)
-    for name, choice in (("ana", "I have footage and will upload it"), ("ben", "did not record")):
+    asked = sorted({m["To"] for m in mailbox.messages if m["Subject"].startswith("A request")})
+    assert len(asked) == count
+    answers = ("I have footage and will upload it", "did not record")
+    for email, choice in zip(asked[:2], answers, strict=True):
         owner = phone.new_page()
-        [request] = [
-            m for m in mailbox.to(f"{name}@example.org") if m["Subject"].startswith("A request")
-        ]
+        [request] = [m for m in mailbox.to(email) if m["Subject"].startswith("A request")]
         owner.goto(re.search(r"https?://\S+", request.get_content()).group(0))
         owner.get_by_role("heading", name="Can your cameras help?").wait_for()
         owner.get_by_label(re.compile(choice)).check()
         owner.get_by_role("button", name="Send my answer").click()
-        if name == "ana":
+        if choice.startswith("I have footage"):
             owner.get_by_role("heading", name="Upload your footage").wait_for()
             owner.set_input_files(
                 "#footage", files=[{"name": "clip.mp4", "mimeType": "video/mp4", "buffer": clip}]
@@ -142,7 +161,7 @@ def test_a_canvass_from_the_map_to_the_case_package_in_a_browser(
     statuses = " ".join(rows.all_inner_texts())
     assert statuses.count("Offered footage") == 1
     assert statuses.count("No relevant footage") == 1
-    assert statuses.count("No answer to show") == 1
+    assert statuses.count("No answer to show") == count - 2
     assert "1 offered footage" in page.locator("#answers").inner_text()
     assert "@example.org" not in page.content()
     page.locator("#canvass-map").screenshot(path=str(ARTIFACTS / "investigator-canvass-map.png"))
