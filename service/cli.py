@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from pathlib import Path
 
 import click
@@ -10,13 +11,15 @@ from flask.cli import AppGroup
 
 from accounts.decider import STAFF_ROLES
 from accounts.errors import AccountExists, InvalidAccount
-from events_store.integrity import verify_log
+from audit.checkpoints import CheckpointError, parse_and_verify
+from audit.merkle import root_of
+from events_store.integrity import recompute_leaf_hash, verify_log
 from registry.commands import CameraSpec
 from registry.geocoding import load_gazetteer, read_openaddresses
 from registry.importing import FORMATS, import_sites, read_file
 
 from . import database
-from .wiring import services
+from .wiring import Services, services
 
 db_cli = AppGroup("db", help="Create and upgrade the database schema.")
 events_cli = AppGroup("events", help="Inspect and check the event log.")
@@ -26,7 +29,7 @@ projections_cli = AppGroup("projections", help="Inspect and rebuild the read mod
 def init_app(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
     groups = (db_cli, events_cli, projections_cli, registry_cli, geocoder_cli, accounts_cli)
-    for group in (*groups, outbox_cli, scheduler_cli):
+    for group in (*groups, outbox_cli, scheduler_cli, audit_cli):
         app.cli.add_command(group)
 
 
@@ -53,12 +56,37 @@ def events_verify() -> None:
     store = services().store
     with click.progressbar(length=store.head(), label="Checking events") as bar:
         report = verify_log(store, progress=bar.update)
-    if report.intact:
-        click.echo(f"Checked {report.checked:,} events: every stored event matches its hash.")
-        return
-    click.echo(f"Checked {report.checked:,} events before a problem.", err=True)
-    click.echo(f"Tampering found at {report.finding}.", err=True)
-    raise SystemExit(1)
+    if not report.intact:
+        click.echo(f"Checked {report.checked:,} events before a problem.", err=True)
+        click.echo(f"Tampering found at {report.finding}.", err=True)
+        raise SystemExit(1)
+    click.echo(f"Checked {report.checked:,} events: every stored event matches its hash.")
+    problem = check_against_checkpoint(services())
+    if problem:
+        click.echo(f"Tampering found: {problem}", err=True)
+        raise SystemExit(1)
+
+
+def check_against_checkpoint(found: Services) -> str | None:
+    """Recompute the Merkle root of the stored events at the newest signed checkpoint's size:
+    a row rewritten together with its hash, or history rewritten, no longer matches it."""
+    issued = found.log.checkpoints.latest()
+    if issued is None:
+        click.echo("No checkpoint has been signed yet: nothing to compare the log with.")
+        return None
+    try:
+        signed = parse_and_verify(issued.note, found.log.signer.public_key_text)
+    except CheckpointError as bad:
+        return f"the newest stored checkpoint does not verify with the service's key ({bad})."
+    rows = islice(found.store.iter_stored(), signed.size)
+    leaves = [recompute_leaf_hash(row) for row in rows]
+    if len(leaves) < signed.size or root_of(leaves) != signed.root:
+        return (
+            f"the first {signed.size:,} events no longer match the checkpoint signed at "
+            f"{issued.issued_at:%Y-%m-%d %H:%M} UTC."
+        )
+    click.echo(f"The first {signed.size:,} events match the newest signed checkpoint.")
+    return None
 
 
 @projections_cli.command("status")
@@ -197,3 +225,18 @@ def scheduler_run(once: bool) -> None:
         return
     click.echo("Running scheduled jobs; Ctrl+C to stop.")
     scheduler.build(app, blocking=True).start()
+
+
+audit_cli = AppGroup("audit", help="Signed checkpoints of the log.")
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign a checkpoint of the log now and print it (save it to check the log later)."""
+    click.echo(services().log.issue_checkpoint().note, nl=False)
+
+
+@audit_cli.command("public-key")
+def audit_public_key() -> None:
+    """Print the key that verifies checkpoints, for auditors to keep."""
+    click.echo(services().log.signer.public_key_text)

@@ -13,6 +13,7 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from accounts import errors as account
+from audit.merkle import TreeRangeError
 from canvass import errors as canvass
 from canvass.footage import FootageRejected
 from events_store import ConcurrencyError, InvalidEventError, SubjectErasedError
@@ -43,6 +44,7 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     canvass.CanvassNotFound: (404, "not_found"),
     canvass.NotAllowedNow: (409, "not_allowed_now"),
     FootageRejected: (422, "footage_rejected"),
+    TreeRangeError: (422, "out_of_range"),
 }
 
 _FRIENDLY: dict[int, tuple[str, str]] = {

@@ -46,6 +46,13 @@ def close_settled_canvasses(services: Services) -> int:
     return services.canvass.close_settled(datetime.now(UTC))
 
 
+def sign_checkpoint(services: Services) -> int:
+    """Sign a checkpoint of the log, when it has grown since the last one."""
+    before = services.log.checkpoints.latest()
+    issued = services.log.issue_checkpoint()
+    return int(before is None or issued.tree_size != before.tree_size)
+
+
 # name, every how many seconds, what it does
 JOBS: list[tuple[str, int, Callable[[Services], int]]] = [
     ("send-mail", 60, send_mail),
@@ -53,6 +60,7 @@ JOBS: list[tuple[str, int, Callable[[Services], int]]] = [
     ("remind-owners", 900, remind_owners),
     ("alert-investigators", 900, alert_investigators),
     ("close-settled-canvasses", 3600, close_settled_canvasses),
+    ("sign-checkpoint", 3600, sign_checkpoint),
 ]
 
 
@@ -64,7 +72,9 @@ def run_once(app: Flask) -> dict[str, int]:
 def build(app: Flask, blocking: bool) -> BaseScheduler:
     """A scheduler with every job, each at most one instance at a time."""
     scheduler: BaseScheduler = BlockingScheduler() if blocking else BackgroundScheduler()
+    every = {"sign-checkpoint": int(app.config["CHECKPOINT_INTERVAL_MINUTES"]) * 60}
     for name, seconds, job in JOBS:
+        seconds = every.get(name, seconds)
         scheduler.add_job(
             _run,
             "interval",

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -16,7 +17,10 @@ from geopy.geocoders.base import Geocoder
 from accounts.handlers import AccountService
 from accounts.links import Links
 from accounts.projection import AccountsProjection
+from audit.checkpoints import load_or_create_key
+from audit.log import Signer, VerifiableLog
 from audit.projection import EventCounts
+from audit.tree import MerkleTree
 from canvass.dispatching import Dispatcher
 from canvass.footage import FootageStore
 from canvass.handlers import CanvassService
@@ -53,6 +57,7 @@ class Services:
     accounts: AccountService
     canvass: CanvassService
     footage: FootageDesk
+    log: VerifiableLog
 
     def close(self) -> None:
         """Release connections (tests and CLI commands call this when done)."""
@@ -73,6 +78,7 @@ def build_services(app: Flask) -> Services:
     vault = KeyVault(engine, master_key)
     projections = [
         EventCounts(),
+        MerkleTree(),
         AccountsProjection(vault),
         RegistryProjection(vault, engine.dialect.name),
         CanvassProjection(vault),
@@ -109,9 +115,19 @@ def build_services(app: Flask) -> Services:
         int(app.config["FOOTAGE_MAX_BYTES"]),
     )
     desk = FootageDesk(store, vault, engine, runner, links, files)
+    log = VerifiableLog(engine, store, runner, checkpoint_signer(app), utc_now)
     return Services(
-        engine, store, vault, runner, registry, geocoder, outbox, accounts, canvass, desk
+        engine, store, vault, runner, registry, geocoder, outbox, accounts, canvass, desk, log
     )
+
+
+def checkpoint_signer(app: Flask) -> Signer:
+    """The key that signs checkpoints (made on first start), its name and the log's origin."""
+    origin = app.config["CHECKPOINT_ORIGIN"] or (
+        f"{urlsplit(app.config['PUBLIC_URL']).netloc}/camera-registry-log"
+    )
+    key_file = app.config["CHECKPOINT_KEY_FILE"] or Path(app.instance_path) / "checkpoint_key.pem"
+    return Signer(origin, origin, load_or_create_key(Path(key_file)))
 
 
 def build_geocoder(config: Mapping[str, Any], engine: sa.Engine) -> Geocoder:

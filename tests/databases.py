@@ -46,17 +46,19 @@ def raw_connection(url: str) -> sqlite3.Connection | psycopg.Connection:
     return psycopg.connect(_libpq(url), autocommit=True)
 
 
-def tamper(url: str, statement: str) -> None:
-    """Run `statement` on the events table behind the append-only triggers' back."""
+def tamper(url: str, *statements: str) -> None:
+    """Run `statements` on the events table behind the append-only triggers' back."""
     conn = raw_connection(url)
     try:
         if isinstance(conn, sqlite3.Connection):
             conn.execute("DROP TRIGGER events_refuse_update")
             conn.execute("DROP TRIGGER events_refuse_delete")
-            conn.execute(statement)
+            for statement in statements:
+                conn.execute(statement)
         else:
             conn.execute("ALTER TABLE events DISABLE TRIGGER events_refuse_update_delete")
-            conn.execute(statement)
+            for statement in statements:
+                conn.execute(statement)
             conn.execute("ALTER TABLE events ENABLE TRIGGER events_refuse_update_delete")
     finally:
         conn.close()

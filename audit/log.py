@@ -1,0 +1,146 @@
+"""The log as auditors and outsiders see it: signed checkpoints of its Merkle tree, proofs that
+an event is in it and that it only ever grew, and its events with their leaf hashes.
+
+Anyone holding the public key and a checkpoint saved earlier can check, with no code of ours,
+that the log they are shown now extends the one they saw then (`canvass-verify` does).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from events_store import EventStore
+from events_store.model import StoredRow
+from events_store.projections import ProjectionRunner
+
+from .checkpoints import Checkpoints, IssuedCheckpoint, verifier_key
+from .merkle import Subtree
+from .tree import TreeReader, fetch_nodes
+
+MAX_EXPORT_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs checkpoints: the log's origin line, the key's name and the private key."""
+
+    origin: str
+    name: str
+    key: Ed25519PrivateKey
+
+    @property
+    def public_key_text(self) -> str:
+        """The verifier key auditors keep: `name+key id+base64 key`."""
+        return verifier_key(self.name, self.key.public_key())
+
+
+class VerifiableLog:
+    """Checkpoints, proofs and the export of the event log."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        store: EventStore,
+        projections: ProjectionRunner,
+        signer: Signer,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._engine = engine
+        self._store = store
+        self._projections = projections
+        self.signer = signer
+        self._clock = clock
+        self.tree = TreeReader(engine)
+        self.checkpoints = Checkpoints(engine)
+
+    def issue_checkpoint(self) -> IssuedCheckpoint:
+        """Sign the whole log as it stands now (once per size: signing again at the same size
+        returns the checkpoint already kept)."""
+        self._make_durable()
+        self._projections.catch_up(["merkle"])
+        signer = self.signer
+        return self.checkpoints.issue(
+            self.tree, signer.key, signer.name, signer.origin, self._clock()
+        )
+
+    def latest_checkpoint(self) -> IssuedCheckpoint:
+        """The newest checkpoint, signing the first one if there is none yet."""
+        return self.checkpoints.latest() or self.issue_checkpoint()
+
+    def inclusion(self, position: int, size: int) -> dict[str, Any]:
+        """The proof that the event at `position` is in the tree of `size` events."""
+        self._projections.catch_up(["merkle"])
+        index = position - 1
+        proof = self.tree.inclusion_proof(index, size)
+        with self._engine.connect() as conn:
+            [leaf] = fetch_nodes(conn, [Subtree(0, index)]).values()
+        return {
+            "position": position,
+            "leaf_index": index,
+            "tree_size": size,
+            "leaf_hash": _b64(leaf),
+            "root": _b64(self.tree.root(size)),
+            "proof": [_b64(node) for node in proof],
+        }
+
+    def consistency(self, old_size: int, new_size: int) -> dict[str, Any]:
+        """The proof that the tree of `new_size` events extends the one of `old_size`."""
+        self._projections.catch_up(["merkle"])
+        proof = self.tree.consistency_proof(old_size, new_size)
+        return {
+            "from": old_size,
+            "to": new_size,
+            "root_from": _b64(self.tree.root(old_size)),
+            "root_to": _b64(self.tree.root(new_size)),
+            "proof": [_b64(node) for node in proof],
+        }
+
+    def export(self, after: int, limit: int) -> Iterator[dict[str, Any]]:
+        """Events after `after`, in order, exactly as stored: their nine canonical members
+        (personal fields sealed) and their leaf hash."""
+        limit = max(1, min(limit, MAX_EXPORT_PAGE))
+        for row in islice(self._store.iter_stored(after, batch_size=limit), limit):
+            yield exported(row)
+
+    def _make_durable(self) -> None:
+        """Before signing, make sure what is signed survives a power cut: with SQLite's
+        `synchronous=NORMAL` the newest commits may sit in the write-ahead log unsynced."""
+        if self._engine.dialect.name != "sqlite":
+            return  # PostgreSQL has flushed every commit to disk already
+        # A checkpoint syncs the write-ahead log to disk before copying it into the database;
+        # PASSIVE never waits for readers. Outside a transaction, on the driver's connection.
+        raw = self._engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+        finally:
+            raw.close()
+
+
+def exported(row: StoredRow) -> dict[str, Any]:
+    """A stored event as the export and the verifier know it: the members its leaf hash
+    covers, and the hash."""
+    return {
+        "position": row.position,
+        "stream_id": row.stream_id,
+        "version": row.version,
+        "event_id": str(row.event_id),
+        "type": row.type,
+        "schema_version": row.schema_version,
+        "recorded_at": row.recorded_at,
+        "data": json.loads(row.data_json),
+        "metadata": json.loads(row.metadata_json),
+        "leaf_hash": _b64(row.leaf_hash),
+    }
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
