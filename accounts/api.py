@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from . import schemas as s
@@ -96,3 +96,17 @@ def revoke_token(token_id: str) -> None:
 def me() -> Any:
     """Who the credentials belong to."""
     return current_user()
+
+
+@blp.post("/me/erasure")
+@api_login_required("owner")
+@blp.arguments(s.ErasureSchema)
+@blp.response(200, s.MessageSchema)
+def erase_me(body: dict[str, Any]) -> dict[str, str]:
+    """Delete your account and your personal data for good: your sites leave the registry,
+    your files are deleted, your data key is destroyed. Confirm with your password."""
+    user = current_user()
+    assert user is not None
+    account_service().log_in(user.email, body["password"], request.remote_addr or "")
+    current_app.extensions["canvass"].eraser.erase_owner(user.user_id, "owner_request", "owner")
+    return {"message": "Your account and your personal data are erased."}

@@ -44,6 +44,18 @@ class RevokeToken:
     token_id: str
 
 
+@dataclass(frozen=True)
+class EraseAccount:
+    user_id: str
+    reason: str
+
+
 AccountCommand = (
-    OpenAccount | VerifyEmail | SetPassword | RequestPasswordReset | IssueToken | RevokeToken
+    OpenAccount
+    | VerifyEmail
+    | SetPassword
+    | RequestPasswordReset
+    | IssueToken
+    | RevokeToken
+    | EraseAccount
 )

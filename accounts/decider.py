@@ -15,6 +15,7 @@ MAX_EMAIL = 254
 MAX_NAME = 80
 MAX_TOKEN_NAME = 60
 MAX_ACTIVE_TOKENS = 20
+ERASURE_REASONS = ("owner_request", "inactive")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 
 
@@ -26,6 +27,7 @@ class AccountState:
     role: str | None = None
     verified: bool = False
     tokens: frozenset[str] = field(default_factory=frozenset)
+    erased: bool = False
 
 
 def normalize_email(email: str) -> str:
@@ -45,8 +47,20 @@ def email_errors(email: object) -> list[str]:
 def decide(command: c.AccountCommand, state: AccountState) -> list[e.AccountEvent]:
     """The events a command causes, or a typed refusal."""
     if isinstance(command, c.OpenAccount):
+        if state.erased:
+            raise InvalidAccount(
+                {"email": ["An account with this address was erased. Please use another one."]}
+            )
         return _open(command, state)
-    if not state.exists:
+    if isinstance(command, c.EraseAccount):
+        if state.erased:
+            return []  # erasing twice changes nothing
+        if not state.exists:
+            raise AccountNotFound("There is no such account.")
+        if command.reason not in ERASURE_REASONS:
+            raise ValueError(f"reason must be one of {ERASURE_REASONS}")
+        return [e.AccountErased(command.user_id, command.reason)]
+    if not state.exists or state.erased:
         raise AccountNotFound("There is no such account.")
     if isinstance(command, c.VerifyEmail):
         if state.verified:
@@ -73,6 +87,8 @@ def evolve(state: AccountState, event: e.AccountEvent) -> AccountState:
         return replace(state, tokens=state.tokens | {event.token_id})
     if isinstance(event, e.TokenRevoked):
         return replace(state, tokens=state.tokens - {event.token_id})
+    if isinstance(event, e.AccountErased):
+        return AccountState(exists=False, role=state.role, erased=True)
     return state
 
 

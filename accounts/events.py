@@ -56,6 +56,14 @@ class TokenRevoked(AccountEvent):
     token_id: str
 
 
+@dataclass(frozen=True)
+class AccountErased(AccountEvent):
+    """The tombstone: the account's data key is deleted, its personal fields in past events
+    are unreadable for good, and every read model forgets the person."""
+
+    reason: str  # "owner_request" or "inactive"
+
+
 EVENT_TYPES: dict[str, type[AccountEvent]] = {
     cls.type_name(): cls
     for cls in (
@@ -65,5 +73,6 @@ EVENT_TYPES: dict[str, type[AccountEvent]] = {
         PasswordResetRequested,
         TokenIssued,
         TokenRevoked,
+        AccountErased,
     )
 }

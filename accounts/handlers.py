@@ -200,6 +200,21 @@ class AccountService:
         with self._engine.connect().execution_options(read_only=True) as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
+    def erase(self, user_id: str, reason: str, actor: str) -> bool:
+        """Append the account's tombstone; whether it was erased now (not before)."""
+        recorded = handle(
+            self._store,
+            self._vault,
+            f"user-{user_id}",
+            ACCOUNT,
+            lambda state: decide(c.EraseAccount(user_id, reason), state),
+            lambda _: user_id,
+            {"actor": actor},
+        )
+        if recorded:
+            self._projections.wait_until(recorded[-1].position, ["accounts"])
+        return bool(recorded)
+
     def user_for_token(self, presented: str) -> User | None:
         """The user a bearer token belongs to, if it is genuine and not revoked."""
         parts = presented.split("_", 2)

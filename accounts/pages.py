@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from .auth import account_service
+from .auth import account_service, current_user, page_login_required
 from .errors import InvalidAccount, InvalidLink, LoginFailed, NotVerified, TooManyAttempts
 from .schemas import EmailSchema, SignUpSchema
 
@@ -141,6 +141,31 @@ def set_password() -> ResponseReturnValue:
                 return redirect(url_for("account_pages.login"))
     page = render_template("accounts/set_password.html", token=token, errors=errors)
     return page, 422 if errors else 200
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@page_login_required("owner")
+def delete_account() -> ResponseReturnValue:
+    """An owner leaves, taking their personal data along: confirmed with their password."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        user = current_user()
+        assert user is not None
+        try:
+            account_service().log_in(
+                user.email, request.form.get("password", ""), request.remote_addr or ""
+            )
+        except (LoginFailed, TooManyAttempts) as refused:
+            errors = {"password": [str(refused)]}
+        else:
+            current_app.extensions["canvass"].eraser.erase_owner(
+                user.user_id, "owner_request", "owner"
+            )
+            session.clear()
+            flash("Your account and your personal data are erased. Thank you for helping.")
+            return redirect(url_for("home.index"))
+    page = render_template("accounts/delete_account.html", errors=errors)
+    return page, 401 if errors else 200
 
 
 def _safe_next(target: str) -> str | None:

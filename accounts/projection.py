@@ -100,3 +100,6 @@ class AccountsProjection:
             conn.execute(
                 tokens.update().where(tokens.c.token_id == event.token_id).values(revoked_at=at)
             )
+        elif isinstance(event, e.AccountErased):
+            conn.execute(tokens.delete().where(tokens.c.user_id == event.user_id))
+            conn.execute(users.delete().where(mine))

@@ -46,6 +46,10 @@ class LoginForTokenSchema(Schema):
     name = _text(MAX_TOKEN_NAME, metadata={"example": "My laptop"})
 
 
+class ErasureSchema(Schema):
+    password = _text(MAX_LENGTH, load_only=True, metadata={"description": "to confirm"})
+
+
 class MessageSchema(Schema):
     message = fields.String()
 

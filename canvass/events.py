@@ -166,7 +166,7 @@ class FootageHandled(RequestEvent):
 
     canvass_id: str
     sha256: str
-    action: str  # viewed, downloaded, exported
+    action: str  # viewed, downloaded, exported, purged
     actor: str
 
 

@@ -129,7 +129,34 @@ class FootageDesk:
             zipped.writestr("custody.json", json.dumps(custody, indent=2))
         return path
 
-    def _custody(self, entry: dict[str, Any], action: str, actor: str) -> None:
+    def purge_owner(self, owner_id: str) -> int:
+        """Delete every file an owner sent (part of erasing them), each deletion recorded in
+        the file's chain of custody; return how many files went."""
+        query = (
+            sa.select(footage.c.request_id, footage.c.canvass_id, footage.c.sha256)
+            .select_from(footage.join(requests, requests.c.request_id == footage.c.request_id))
+            .where(requests.c.owner_id == owner_id)
+        )
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            files = [dict(row._mapping) for row in conn.execute(query)]
+        for entry in files:
+            self._custody(entry, "purged", "erasure", role="system")
+        if files:
+            self._projections.catch_up(["canvass_requests"])
+        for sha256 in {entry["sha256"] for entry in files}:
+            if not self._still_kept(sha256):
+                self.files.delete(sha256)
+        return len(files)
+
+    def _still_kept(self, sha256: str) -> bool:
+        """Whether another request still holds a file with this content."""
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            query = sa.select(footage.c.request_id).where(footage.c.sha256 == sha256).limit(1)
+            return conn.execute(query).first() is not None
+
+    def _custody(
+        self, entry: dict[str, Any], action: str, actor: str, role: str = "investigator"
+    ) -> None:
         event = e.FootageHandled(
             entry["request_id"], entry["canvass_id"], entry["sha256"], action, actor
         )
@@ -140,7 +167,7 @@ class FootageDesk:
             REQUEST,
             lambda _: [event],
             lambda _: actor,
-            {"actor": actor, "role": "investigator"},
+            {"actor": actor, "role": role},
         )
 
     def _custody_log(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -210,6 +210,13 @@ class RequestsProjection:
                         received_at=at,
                     )
                 )
+            elif isinstance(event, e.FootageHandled) and event.action == "purged":
+                conn.execute(
+                    footage.delete().where(
+                        footage.c.request_id == event.request_id,
+                        footage.c.sha256 == event.sha256,
+                    )
+                )
 
     def clear(self, conn: sa.Connection) -> None:
         """Empty the read model before a rebuild."""

@@ -58,6 +58,10 @@ cameras = sa.Table(
 Handler = Callable[[sa.Connection, Any, datetime], None]
 
 
+# The accounts' tombstone (accounts.events.AccountErased), known here by its stored name.
+OWNER_ERASED = "AccountErased"
+
+
 class RegistryProjection:
     """Keeps `registry_sites`, `registry_cameras` and the spatial index up to date."""
 
@@ -84,6 +88,8 @@ class RegistryProjection:
             if recorded.type in e.EVENT_TYPES:
                 event = from_recorded(self._vault, recorded)
                 self._handlers[type(event)](conn, event, recorded.recorded_at)
+            elif recorded.type == OWNER_ERASED:
+                self._forget_owner(conn, recorded.data["user_id"])
 
     def clear(self, conn: sa.Connection) -> None:
         """Empty the read model before a rebuild."""
@@ -177,6 +183,18 @@ class RegistryProjection:
             latitude=None,
             longitude=None,
         )
+
+    def _forget_owner(self, conn: sa.Connection, owner_id: str) -> None:
+        """An erased owner's sites and cameras leave the read model entirely."""
+        owned = list(
+            conn.execute(
+                sa.select(sites.c.site_key, sites.c.site_id).where(sites.c.owner_id == owner_id)
+            )
+        )
+        for site_key, site_id in owned:
+            conn.execute(cameras.delete().where(cameras.c.site_id == site_id))
+            self._index.remove(conn, site_key)
+        conn.execute(sites.delete().where(sites.c.owner_id == owner_id))
 
     def _place(
         self, conn: sa.Connection, site_id: str, latitude: float | None, longitude: float | None

@@ -18,6 +18,7 @@ from accounts.handlers import AccountService
 from accounts.links import Links
 from accounts.projection import AccountsProjection
 from audit.checkpoints import load_or_create_key
+from audit.erasure import Eraser
 from audit.log import Signer, VerifiableLog
 from audit.projection import EventCounts
 from audit.tree import MerkleTree
@@ -58,6 +59,7 @@ class Services:
     canvass: CanvassService
     footage: FootageDesk
     log: VerifiableLog
+    eraser: Eraser
 
     def close(self) -> None:
         """Release connections (tests and CLI commands call this when done)."""
@@ -116,8 +118,20 @@ def build_services(app: Flask) -> Services:
     )
     desk = FootageDesk(store, vault, engine, runner, links, files)
     log = VerifiableLog(engine, store, runner, checkpoint_signer(app), utc_now)
+    eraser = Eraser(engine, vault, runner, accounts, registry, desk, outbox)
     return Services(
-        engine, store, vault, runner, registry, geocoder, outbox, accounts, canvass, desk, log
+        engine,
+        store,
+        vault,
+        runner,
+        registry,
+        geocoder,
+        outbox,
+        accounts,
+        canvass,
+        desk,
+        log,
+        eraser,
     )
 
 

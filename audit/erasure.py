@@ -1,0 +1,90 @@
+"""Erasing an owner: what leaving with one's data taken along means, in one place.
+
+1. Their sites leave the registry (an event per site, as if they had unregistered each).
+2. Every file they sent is deleted, each deletion recorded in the file's chain of custody.
+3. The account's tombstone is appended; every read model forgets the person when it sees it
+   (accounts, sites and cameras; requests keep only statuses and a pseudonymous id).
+4. Their data key is deleted: the personal fields of their past events, sealed with it, are
+   unreadable for good, while the events' hashes and every proof still verify.
+5. Every email about them leaves the outbox.
+6. On SQLite, the write-ahead log is emptied, so no old page with their data stays in it
+   (deleted rows are overwritten with zeros as they go: `secure_delete` is on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from accounts.handlers import AccountService
+from canvass.intake import FootageDesk
+from events_store.outbox import Outbox
+from events_store.projections import ProjectionRunner
+from events_store.vault import KeyVault
+from registry import commands as rc
+from registry.handlers import RegistryService
+from registry.projection import sites
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure did."""
+
+    user_id: str
+    sites_unregistered: int
+    files_deleted: int
+    newly_erased: bool
+
+
+class Eraser:
+    """Erases owners for good, on their request or after long inactivity."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        vault: KeyVault,
+        projections: ProjectionRunner,
+        accounts: AccountService,
+        registry: RegistryService,
+        footage: FootageDesk,
+        outbox: Outbox,
+    ) -> None:
+        self._engine = engine
+        self._vault = vault
+        self._projections = projections
+        self._accounts = accounts
+        self._registry = registry
+        self._footage = footage
+        self._outbox = outbox
+
+    def erase_owner(self, user_id: str, reason: str, actor: str) -> Erasure:
+        """Erase an owner and everything personal about them; safe to run again."""
+        left = self._unregister_sites(user_id, actor)
+        files = self._footage.purge_owner(user_id)
+        newly = self._accounts.erase(user_id, reason, actor)
+        self._vault.forget(user_id)
+        with self._engine.begin() as conn:
+            self._outbox.forget_subject(conn, user_id)
+        self._projections.catch_up()
+        self._empty_write_ahead_log()
+        return Erasure(user_id, left, files, newly)
+
+    def _unregister_sites(self, owner_id: str, actor: str) -> int:
+        query = sa.select(sites.c.site_id).where(
+            sites.c.owner_id == owner_id, sites.c.status != "unregistered"
+        )
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            site_ids = list(conn.execute(query).scalars())
+        for site_id in site_ids:
+            self._registry.execute(rc.UnregisterSite(site_id, owner_id), {"actor": actor})
+        return len(site_ids)
+
+    def _empty_write_ahead_log(self) -> None:
+        if self._engine.dialect.name != "sqlite":
+            return
+        raw = self._engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        finally:
+            raw.close()
