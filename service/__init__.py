@@ -14,6 +14,8 @@ from accounts.api import blp as accounts_api
 from accounts.auth import current_user
 from accounts.pages import bp as account_pages
 from audit.api import blp as audit_api
+from audit.public import blp as transparency_api
+from audit.public import bp as transparency_pages
 from canvass.api import blp as canvass_api
 from canvass.pages import bp as request_pages
 from canvass.staff_pages import bp as canvass_pages
@@ -44,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(registry_api)
     api.register_blueprint(canvass_api)
     api.register_blueprint(audit_api)
+    api.register_blueprint(transparency_api)
     app.register_blueprint(home_blueprint)
     app.register_blueprint(assets_blueprint)
 
@@ -52,8 +55,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(public_pages)
     app.register_blueprint(request_pages)
     app.register_blueprint(canvass_pages)
+    app.register_blueprint(transparency_pages)
     csrf = CSRFProtect(app)
-    for blueprint in (health_blueprint, accounts_api, registry_api, canvass_api, audit_api):
+    for blueprint in (
+        health_blueprint,
+        accounts_api,
+        registry_api,
+        canvass_api,
+        audit_api,
+        transparency_api,
+    ):
         csrf.exempt(blueprint)  # bearer tokens, never cookies, authenticate the API
 
     @app.context_processor
