@@ -86,6 +86,7 @@ def login() -> ResponseReturnValue:
                 "owner": "owner_pages.dashboard",
                 "investigator": "canvass_pages.canvasses",
                 "supervisor": "canvass_pages.canvasses",
+                "auditor": "audit_pages.search",
             }.get(user.role, "home.index")
             return redirect(_safe_next(values["next"]) or url_for(home))
     page = render_template("accounts/login.html", values=values, errors=errors)

@@ -10,9 +10,11 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from accounts.auth import api_login_required
+from accounts.auth import api_login_required, current_user
 
+from . import access as a
 from .log import MAX_EXPORT_PAGE, VerifiableLog
+from .timeline import canvass_timeline
 
 blp = Blueprint(
     "audit", __name__, url_prefix="/api/v1/audit", description="The verifiable event log"
@@ -136,3 +138,134 @@ def export(query: dict[str, int]) -> Response:
     until the answer is empty."""
     lines = (json.dumps(event, ensure_ascii=False) + "\n" for event in _log().export(**query))
     return Response("".join(lines), mimetype="application/x-ndjson")
+
+
+TIME = {"invalid": "Give a date and time like 2026-11-20T21:30:00Z."}
+
+
+class AccessSearchQuery(Schema):
+    actor = fields.String(validate=validate.Length(max=64))
+    case_number = fields.String(validate=validate.Length(max=40))
+    subject = fields.String(validate=validate.Length(max=64))
+    action = fields.String(
+        validate=validate.OneOf(
+            ("downloaded", "exported", "viewed", "purged"),
+            error="Choose downloaded, exported, viewed or purged.",
+        )
+    )
+    agency = fields.String(validate=validate.Length(max=80))
+    since = fields.AwareDateTime(data_key="from", error_messages=TIME)
+    until = fields.AwareDateTime(data_key="to", error_messages=TIME)
+    page = fields.Integer(
+        load_default=1, error_messages=COUNT, validate=validate.Range(min=1, error="From 1 up.")
+    )
+    per_page = fields.Integer(
+        load_default=50,
+        error_messages=COUNT,
+        validate=validate.Range(1, 500, error="From 1 to 500."),
+    )
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(("json", "csv", "jsonl"), error="Choose json, csv or jsonl."),
+    )
+
+
+class AccessSchema(Schema):
+    position = fields.Integer(metadata={"description": "the access event's place in the log"})
+    recorded_at = fields.DateTime()
+    actor = fields.String(metadata={"description": "the staff account's id"})
+    role = fields.String()
+    agency = fields.String(allow_none=True)
+    subject_id = fields.String(allow_none=True, metadata={"description": "the owner's id"})
+    action = fields.String()
+    released = fields.String()
+    purpose = fields.String(allow_none=True)
+    case_number = fields.String(allow_none=True)
+    legal_basis = fields.String(allow_none=True)
+    canvass_id = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+
+
+class AccessPageSchema(Schema):
+    accesses = fields.List(fields.Nested(AccessSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+@blp.get("/access")
+@auditors
+@blp.arguments(AccessSearchQuery, location="query")
+@blp.response(200, AccessPageSchema)
+def search_access(query: dict[str, Any]) -> Any:
+    """Search the access log of your agency (a system auditor, agency ALL, reads all) by
+    actor, case, owner, action, agency and time; newest first, by pages. `format=csv` or
+    `format=jsonl` exports every match instead."""
+    user = current_user()
+    assert user is not None
+    wanted = a.AccessQuery(
+        actor=query.get("actor"),
+        case_number=query.get("case_number"),
+        subject_id=query.get("subject"),
+        action=query.get("action"),
+        agency=query.get("agency"),
+        since=query.get("since"),
+        until=query.get("until"),
+    )
+    page, per_page, shape = query["page"], query["per_page"], query["format"]
+    engine = _caught_up()
+    with engine.connect().execution_options(read_only=True) as conn:
+        if shape != "json":
+            rows, _ = a.search(conn, wanted, user.agency or "", 0, 1_000_000)
+            body = a.as_csv(rows) if shape == "csv" else a.as_json_lines(rows)
+            kind = "text/csv" if shape == "csv" else "application/x-ndjson"
+            response = Response(body, mimetype=kind)
+            response.headers["Content-Disposition"] = f'attachment; filename="access-log.{shape}"'
+            return response
+        rows, total = a.search(conn, wanted, user.agency or "", (page - 1) * per_page, per_page)
+    return {"accesses": rows, "total": total, "page": page, "per_page": per_page}
+
+
+@blp.get("/canvasses/<canvass_id>/timeline")
+@auditors
+@blp.response(200)
+def timeline(canvass_id: str) -> Any:
+    """Everything that happened to one canvass and its requests, in order: who did what,
+    when, and every access to the owners' data it led to. Nothing personal."""
+    user = current_user()
+    assert user is not None
+    services = current_app.extensions["canvass"]
+    return {"events": canvass_timeline(services, canvass_id, user.agency or "")}
+
+
+class OwnerAccessSchema(Schema):
+    recorded_at = fields.DateTime()
+    agency = fields.String(allow_none=True)
+    case_number = fields.String(allow_none=True)
+    action = fields.String()
+    released = fields.String()
+    purpose = fields.String(allow_none=True)
+    legal_basis = fields.String(allow_none=True)
+
+
+class OwnerAccessListSchema(Schema):
+    accesses = fields.List(fields.Nested(OwnerAccessSchema))
+
+
+@blp.get("/my-accesses")
+@api_login_required("owner")
+@blp.response(200, OwnerAccessListSchema)
+def my_accesses() -> Any:
+    """Every access to your data: which agency, which case, why and when (officers are not
+    named)."""
+    user = current_user()
+    assert user is not None
+    with _caught_up().connect().execution_options(read_only=True) as conn:
+        return {"accesses": a.of_subject(conn, user.user_id)}
+
+
+def _caught_up() -> Any:
+    """The database, once the access log has read every event so far."""
+    services = current_app.extensions["canvass"]
+    services.projections.catch_up([a.AccessLog.name])
+    return services.engine

@@ -173,11 +173,8 @@ def list_footage(canvass_id: str) -> dict[str, Any]:
 @staff
 @blp.response(200)
 def download_footage(canvass_id: str, sha256: str) -> Any:
-    """One file; the download is recorded in its chain of custody."""
-    _service().view(_user(), canvass_id)
-    path = current_app.extensions["canvass"].footage.release(
-        canvass_id, sha256, "downloaded", _user().user_id
-    )
+    """One file; the download is recorded in its chain of custody and the access log."""
+    path = current_app.extensions["canvass"].gateway.footage_file(_user(), canvass_id, sha256)
     return send_file(path, mimetype="application/octet-stream", download_name=f"{sha256}.video")
 
 
@@ -186,11 +183,9 @@ def download_footage(canvass_id: str, sha256: str) -> Any:
 @blp.response(200)
 def case_package(canvass_id: str) -> Any:
     """A zip of every file, a manifest of their SHA-256 hashes and the custody log."""
-    canvass = _service().view(_user(), canvass_id)
-    path = current_app.extensions["canvass"].footage.package(canvass_id, _user().user_id)
-    response = send_file(
-        path, mimetype="application/zip", download_name=f"case-{canvass['case_number']}.zip"
-    )
+    gateway = current_app.extensions["canvass"].gateway
+    path, name = gateway.case_package(_user(), canvass_id)
+    response = send_file(path, mimetype="application/zip", download_name=name)
     path.unlink()  # the open file stays readable until sent
     return response
 

@@ -162,12 +162,20 @@ class FootageReceived(RequestEvent):
 
 @dataclass(frozen=True)
 class FootageHandled(RequestEvent):
-    """Chain of custody: someone viewed, downloaded or exported a file."""
+    """Chain of custody, and the access record: who took a file, in which role and agency,
+    for which case and on what legal basis (fields absent from events of before they were
+    recorded)."""
 
     canvass_id: str
     sha256: str
     action: str  # viewed, downloaded, exported, purged
     actor: str
+    role: str | None = None
+    agency: str | None = None
+    owner_id: str | None = None
+    case_number: str | None = None
+    legal_basis: str | None = None
+    purpose: str | None = None
 
 
 REQUEST_EVENT_TYPES: dict[str, type[RequestEvent]] = {

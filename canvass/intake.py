@@ -7,6 +7,7 @@ import json
 import tempfile
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,21 @@ from .errors import CanvassNotFound
 from .footage import FootageStore, StoredFootage
 from .projection import footage, requests
 from .requests import check_may_receive, receive
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who takes personal data, and why: recorded with every release."""
+
+    actor: str
+    role: str
+    agency: str | None
+    case_number: str | None
+    legal_basis: str | None
+    purpose: str
+
+
+ERASURE = Access("erasure", "system", None, None, None, "the owner's data was erased")
 
 
 class FootageDesk:
@@ -83,7 +99,7 @@ class FootageDesk:
     def listing(self, canvass_id: str) -> list[dict[str, Any]]:
         """The files received for a canvass, oldest first."""
         query = (
-            sa.select(footage, requests.c.site_id)
+            sa.select(footage, requests.c.site_id, requests.c.owner_id)
             .select_from(footage.join(requests, requests.c.request_id == footage.c.request_id))
             .where(footage.c.canvass_id == canvass_id)
             .order_by(footage.c.received_at)
@@ -91,19 +107,21 @@ class FootageDesk:
         with self._engine.connect().execution_options(read_only=True) as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def release(self, canvass_id: str, sha256: str, action: str, actor: str) -> Path:
-        """A file of the canvass, after recording who took it and how (chain of custody)."""
+    def release(self, canvass_id: str, sha256: str, action: str, access: Access) -> Path:
+        """A file of the canvass, once who takes it and why is recorded (chain of custody
+        and access log). Call it through the access gateway."""
         entry = next((f for f in self.listing(canvass_id) if f["sha256"] == sha256), None)
         if entry is None:
             raise CanvassNotFound(canvass_id)
-        self._custody(entry, action, actor)
+        self._custody(entry, action, access)
         return self.files.path_of(sha256)
 
-    def package(self, canvass_id: str, actor: str) -> Path:
-        """A zip of the canvass's files, their manifest and the custody log; recorded."""
+    def package(self, canvass_id: str, access: Access) -> Path:
+        """A zip of the canvass's files, their manifest and the custody log; each file's
+        export is recorded. Call it through the access gateway."""
         entries = self.listing(canvass_id)
         for entry in entries:
-            self._custody(entry, "exported", actor)
+            self._custody(entry, "exported", access)
         manifest = [
             {
                 "file": f"footage/{entry['sha256']}.{entry['container']}",
@@ -140,7 +158,7 @@ class FootageDesk:
         with self._engine.connect().execution_options(read_only=True) as conn:
             files = [dict(row._mapping) for row in conn.execute(query)]
         for entry in files:
-            self._custody(entry, "purged", "erasure", role="system")
+            self._custody(entry | {"owner_id": owner_id}, "purged", ERASURE)
         if files:
             self._projections.catch_up(["canvass_requests"])
         for sha256 in {entry["sha256"] for entry in files}:
@@ -154,11 +172,19 @@ class FootageDesk:
             query = sa.select(footage.c.request_id).where(footage.c.sha256 == sha256).limit(1)
             return conn.execute(query).first() is not None
 
-    def _custody(
-        self, entry: dict[str, Any], action: str, actor: str, role: str = "investigator"
-    ) -> None:
+    def _custody(self, entry: dict[str, Any], action: str, access: Access) -> None:
         event = e.FootageHandled(
-            entry["request_id"], entry["canvass_id"], entry["sha256"], action, actor
+            entry["request_id"],
+            entry["canvass_id"],
+            entry["sha256"],
+            action,
+            access.actor,
+            access.role,
+            access.agency,
+            entry["owner_id"],
+            access.case_number,
+            access.legal_basis,
+            access.purpose,
         )
         handle(
             self._store,
@@ -166,8 +192,8 @@ class FootageDesk:
             request_stream(entry["request_id"]),
             REQUEST,
             lambda _: [event],
-            lambda _: actor,
-            {"actor": actor, "role": role},
+            lambda _: access.actor,
+            {"actor": access.actor, "role": access.role, "agency": access.agency},
         )
 
     def _custody_log(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

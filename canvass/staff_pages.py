@@ -263,11 +263,8 @@ def record_visit(canvass_id: str) -> ResponseReturnValue:
 @bp.get("/canvasses/<canvass_id>/footage/<sha256>")
 @staff_page
 def download_footage(canvass_id: str, sha256: str) -> ResponseReturnValue:
-    """One file; the download is recorded in its chain of custody."""
-    _service().view(_user(), canvass_id)
-    path = current_app.extensions["canvass"].footage.release(
-        canvass_id, sha256, "downloaded", _user().user_id
-    )
+    """One file; the download is recorded in its chain of custody and the access log."""
+    path = current_app.extensions["canvass"].gateway.footage_file(_user(), canvass_id, sha256)
     return send_file(path, mimetype="application/octet-stream", download_name=f"{sha256}.video")
 
 
@@ -275,11 +272,9 @@ def download_footage(canvass_id: str, sha256: str) -> ResponseReturnValue:
 @staff_page
 def case_package(canvass_id: str) -> ResponseReturnValue:
     """The case package: every file, the manifest of hashes and the custody log."""
-    view = _service().view(_user(), canvass_id)
-    path = current_app.extensions["canvass"].footage.package(canvass_id, _user().user_id)
-    response = send_file(
-        path, mimetype="application/zip", download_name=f"case-{view['case_number']}.zip"
-    )
+    gateway = current_app.extensions["canvass"].gateway
+    path, name = gateway.case_package(_user(), canvass_id)
+    response = send_file(path, mimetype="application/zip", download_name=name)
     path.unlink()  # the open file stays readable until sent
     return response
 

@@ -14,6 +14,7 @@ from accounts.api import blp as accounts_api
 from accounts.auth import current_user
 from accounts.pages import bp as account_pages
 from audit.api import blp as audit_api
+from audit.pages import bp as audit_pages
 from audit.public import blp as transparency_api
 from audit.public import bp as transparency_pages
 from canvass.api import blp as canvass_api
@@ -55,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(public_pages)
     app.register_blueprint(request_pages)
     app.register_blueprint(canvass_pages)
+    app.register_blueprint(audit_pages)
     app.register_blueprint(transparency_pages)
     csrf = CSRFProtect(app)
     for blueprint in (

@@ -17,8 +17,10 @@ from geopy.geocoders.base import Geocoder
 from accounts.handlers import AccountService
 from accounts.links import Links
 from accounts.projection import AccountsProjection
+from audit.access import AccessLog
 from audit.checkpoints import load_or_create_key
 from audit.erasure import Eraser
+from audit.gateway import AccessGateway
 from audit.log import Signer, VerifiableLog
 from audit.projection import EventCounts
 from audit.tree import MerkleTree
@@ -60,6 +62,7 @@ class Services:
     footage: FootageDesk
     log: VerifiableLog
     eraser: Eraser
+    gateway: AccessGateway
 
     def close(self) -> None:
         """Release connections (tests and CLI commands call this when done)."""
@@ -81,6 +84,7 @@ def build_services(app: Flask) -> Services:
     projections = [
         EventCounts(),
         MerkleTree(),
+        AccessLog(),
         AccountsProjection(vault),
         RegistryProjection(vault, engine.dialect.name),
         CanvassProjection(vault),
@@ -132,6 +136,7 @@ def build_services(app: Flask) -> Services:
         desk,
         log,
         eraser,
+        AccessGateway(canvass, desk),
     )
 
 

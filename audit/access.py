@@ -1,0 +1,146 @@
+"""The access log: every release of an owner's personal data, as a read model that auditors
+search and owners read about themselves. Rows come from the events the access gateway
+appends before it releases anything, so the log and its proofs vouch for them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from events_store import RecordedEvent
+from events_store.database import UtcDateTime
+
+access = sa.Table(
+    "audit_access",
+    sa.MetaData(),
+    sa.Column("position", sa.BigInteger, primary_key=True),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("agency", sa.String(80)),
+    sa.Column("subject_id", sa.String(64)),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("released", sa.Text, nullable=False),
+    sa.Column("purpose", sa.Text),
+    sa.Column("case_number", sa.String(40)),
+    sa.Column("legal_basis", sa.String(32)),
+    sa.Column("canvass_id", sa.String(64)),
+    sa.Column("request_id", sa.String(64)),
+)
+
+COLUMNS = [column.name for column in access.c]
+# A system auditor (agency "ALL") reads every agency's accesses.
+ALL_AGENCIES = "ALL"
+
+
+class AccessLog:
+    """Keeps `audit_access` up to date from the gateway's records."""
+
+    name = "access_log"
+
+    def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
+        """One row per release; other events pass by."""
+        rows = [_row(event) for event in events if event.type == "FootageHandled"]
+        if rows:
+            conn.execute(access.insert(), rows)
+
+    def clear(self, conn: sa.Connection) -> None:
+        """Empty the read model before a rebuild."""
+        conn.execute(access.delete())
+
+
+def _row(event: RecordedEvent) -> dict[str, Any]:
+    data = event.data
+    return {
+        "position": event.position,
+        "recorded_at": event.recorded_at,
+        "actor": data["actor"],
+        "role": data.get("role") or event.metadata.get("role") or "unknown",
+        "agency": data.get("agency"),
+        "subject_id": data.get("owner_id"),
+        "action": data["action"],
+        "released": f"footage {data['sha256']}",
+        "purpose": data.get("purpose"),
+        "case_number": data.get("case_number"),
+        "legal_basis": data.get("legal_basis"),
+        "canvass_id": data["canvass_id"],
+        "request_id": data["request_id"],
+    }
+
+
+@dataclass(frozen=True)
+class AccessQuery:
+    """What an auditor searches by; unset fields do not narrow the search."""
+
+    actor: str | None = None
+    case_number: str | None = None
+    subject_id: str | None = None
+    action: str | None = None
+    agency: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def search(
+    conn: sa.Connection, query: AccessQuery, visible_agency: str, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The matching accesses, newest first, and how many match in all."""
+    conditions = _conditions(query, visible_agency)
+    total = conn.execute(sa.select(sa.func.count()).select_from(access).where(*conditions))
+    rows = conn.execute(
+        sa.select(access)
+        .where(*conditions)
+        .order_by(access.c.position.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in rows], int(total.scalar_one())
+
+
+def _conditions(query: AccessQuery, visible_agency: str) -> list[Any]:
+    conditions: list[Any] = []
+    if visible_agency != ALL_AGENCIES:
+        conditions.append(access.c.agency == visible_agency)
+    for name in ("actor", "case_number", "subject_id", "action", "agency"):
+        value = getattr(query, name)
+        if value:
+            conditions.append(access.c[name] == value)
+    if query.since:
+        conditions.append(access.c.recorded_at >= query.since)
+    if query.until:
+        conditions.append(access.c.recorded_at < query.until)
+    return conditions
+
+
+def of_subject(conn: sa.Connection, subject_id: str) -> list[dict[str, Any]]:
+    """Every access to one owner's data, newest first: what the owner's trail shows."""
+    rows = conn.execute(
+        sa.select(access)
+        .where(access.c.subject_id == subject_id, access.c.action != "purged")
+        .order_by(access.c.position.desc())
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def as_csv(rows: list[dict[str, Any]]) -> str:
+    """Rows for spreadsheets: one header line, times in UTC."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row | {"recorded_at": row["recorded_at"].isoformat()})
+    return out.getvalue()
+
+
+def as_json_lines(rows: list[dict[str, Any]]) -> str:
+    """Rows as JSON Lines, times in UTC."""
+    return "".join(
+        json.dumps(row | {"recorded_at": row["recorded_at"].isoformat()}) + "\n" for row in rows
+    )

@@ -1,0 +1,122 @@
+"""Pages of the audit package: the owner's trail of accesses to their data, and the
+auditors' search of the access log with its exports and the canvass timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, render_template, request
+from flask.typing import ResponseReturnValue
+
+from accounts.auth import current_user, page_login_required
+
+from . import access as a
+from .timeline import canvass_timeline
+
+bp = Blueprint("audit_pages", __name__, template_folder="templates")
+PER_PAGE = 50
+ACTION_WORDS = {
+    "downloaded": "downloaded the footage you sent",
+    "exported": "added the footage you sent to the case file",
+    "viewed": "viewed the footage you sent",
+}
+FILTERS = ("actor", "case_number", "subject", "action", "agency", "from", "to")
+
+
+@bp.get("/my-data")
+@page_login_required("owner")
+def my_data() -> ResponseReturnValue:
+    """Who has seen the owner's data: agency, case, why and when."""
+    user = current_user()
+    assert user is not None
+    with _read() as conn:
+        rows = a.of_subject(conn, user.user_id)
+    return render_template("audit/my_data.html", rows=rows, words=ACTION_WORDS)
+
+
+@bp.get("/audit")
+@page_login_required("auditor")
+def search() -> ResponseReturnValue:
+    """The access log of the auditor's agency, searched and paged; CSV and JSON Lines too."""
+    user = current_user()
+    assert user is not None
+    values = {name: request.args.get(name, "").strip() for name in FILTERS}
+    errors: dict[str, str] = {}
+    wanted = a.AccessQuery(
+        actor=values["actor"] or None,
+        case_number=values["case_number"] or None,
+        subject_id=values["subject"] or None,
+        action=values["action"] or None,
+        agency=values["agency"] or None,
+        since=_day(values["from"], "from", errors),
+        until=_day(values["to"], "to", errors, next_day=True),
+    )
+    shape = request.args.get("format", "")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows: list[dict[str, Any]] = []
+    total = 0
+    if not errors:
+        with _read() as conn:
+            if shape in ("csv", "jsonl"):
+                rows, _ = a.search(conn, wanted, user.agency or "", 0, 1_000_000)
+                return _download(rows, shape)
+            rows, total = a.search(conn, wanted, user.agency or "", (page - 1) * PER_PAGE, PER_PAGE)
+    page_html = render_template(
+        "audit/search.html",
+        values=values,
+        errors=errors,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        query={k: v for k, v in values.items() if v},
+        agency=user.agency,
+    )
+    return page_html, 422 if errors else 200
+
+
+@bp.get("/audit/canvasses/<canvass_id>")
+@page_login_required("auditor")
+def timeline(canvass_id: str) -> ResponseReturnValue:
+    """One canvass from opening to close, with every access it led to."""
+    user = current_user()
+    assert user is not None
+    services = current_app.extensions["canvass"]
+    events = canvass_timeline(services, canvass_id, user.agency or "")
+    with _read() as conn:
+        accesses, _ = a.search(conn, a.AccessQuery(), user.agency or "", 0, 1_000_000)
+    accesses = [row for row in accesses if row["canvass_id"] == canvass_id]
+    return render_template(
+        "audit/timeline.html", canvass_id=canvass_id, events=events, accesses=accesses
+    )
+
+
+def _read() -> Any:
+    """A read-only connection, once the access log has read every event so far."""
+    services = current_app.extensions["canvass"]
+    services.projections.catch_up([a.AccessLog.name])
+    return services.engine.connect().execution_options(read_only=True)
+
+
+def _day(text: str, name: str, errors: dict[str, str], next_day: bool = False) -> Any:
+    """A typed date (YYYY-MM-DD) as the start of that day in the service's time zone; the
+    end of the range counts the whole day."""
+    if not text:
+        return None
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        errors[name] = "Give a date like 2026-11-20."
+        return None
+    start = day.replace(tzinfo=ZoneInfo(current_app.config["TIME_ZONE"]))
+    return start + timedelta(days=1) if next_day else start
+
+
+def _download(rows: list[dict[str, Any]], shape: str) -> Response:
+    body = a.as_csv(rows) if shape == "csv" else a.as_json_lines(rows)
+    kind = "text/csv" if shape == "csv" else "application/x-ndjson"
+    response = Response(body, mimetype=kind)
+    response.headers["Content-Disposition"] = f'attachment; filename="access-log.{shape}"'
+    return response
