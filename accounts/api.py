@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from . import schemas as s
-from .auth import account_service, api_login_required, current_user
+from .auth import account_service, api_allows, current_user
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
@@ -71,7 +71,7 @@ def create_token(body: dict[str, Any]) -> dict[str, str]:
 
 
 @blp.get("/tokens")
-@api_login_required()
+@api_allows("account.own")
 @blp.response(200, s.TokenListSchema)
 def list_tokens() -> dict[str, Any]:
     """Your API tokens, without their secrets."""
@@ -81,7 +81,7 @@ def list_tokens() -> dict[str, Any]:
 
 
 @blp.delete("/tokens/<token_id>")
-@api_login_required()
+@api_allows("account.own")
 @blp.response(204)
 def revoke_token(token_id: str) -> None:
     """Revoke one of your tokens; it stops working at once."""
@@ -91,7 +91,7 @@ def revoke_token(token_id: str) -> None:
 
 
 @blp.get("/me")
-@api_login_required()
+@api_allows("account.own")
 @blp.response(200, s.MeSchema)
 def me() -> Any:
     """Who the credentials belong to."""
@@ -99,7 +99,7 @@ def me() -> Any:
 
 
 @blp.post("/me/erasure")
-@api_login_required("owner")
+@api_allows("account.erase_own")
 @blp.arguments(s.ErasureSchema)
 @blp.response(200, s.MessageSchema)
 def erase_me(body: dict[str, Any]) -> dict[str, str]:

@@ -10,6 +10,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from werkzeug.exceptions import Unauthorized
 
 from .handlers import AccountService, User
+from .permissions import roles_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,6 +28,26 @@ def current_user() -> User | None:
         g.user = _from_bearer_token() if request.path.startswith("/api/") else _from_session()
     user: User | None = g.user
     return user
+
+
+def api_allows(action: str) -> Callable[[F], F]:
+    """API views: the roles of the permission table's `action` only (401 / 403 otherwise).
+    The view remembers its action, so tests can check every route against the table."""
+    return _remember(action, api_login_required(*roles_for(action)))
+
+
+def page_allows(action: str) -> Callable[[F], F]:
+    """Pages: the roles of the permission table's `action` only (login page / 403)."""
+    return _remember(action, page_login_required(*roles_for(action)))
+
+
+def _remember(action: str, guard: Callable[[F], F]) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        guarded = guard(view)
+        guarded.required_action = action  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate
 
 
 def api_login_required(*roles: str) -> Callable[[F], F]:

@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from .auth import account_service, current_user, page_login_required
+from .auth import account_service, current_user, page_allows
 from .errors import InvalidAccount, InvalidLink, LoginFailed, NotVerified, TooManyAttempts
 from .schemas import EmailSchema, SignUpSchema
 
@@ -145,7 +145,7 @@ def set_password() -> ResponseReturnValue:
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])
-@page_login_required("owner")
+@page_allows("account.erase_own")
 def delete_account() -> ResponseReturnValue:
     """An owner leaves, taking their personal data along: confirmed with their password."""
     errors: dict[str, list[str]] = {}

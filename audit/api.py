@@ -10,7 +10,7 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from accounts.auth import api_login_required, current_user
+from accounts.auth import api_allows, current_user
 
 from . import access as a
 from .log import MAX_EXPORT_PAGE, VerifiableLog
@@ -19,7 +19,6 @@ from .timeline import canvass_timeline
 blp = Blueprint(
     "audit", __name__, url_prefix="/api/v1/audit", description="The verifiable event log"
 )
-auditors = api_login_required("auditor")
 
 COUNT = {"invalid": "Give a whole number.", "required": "This is required."}
 
@@ -96,7 +95,7 @@ def checkpoint() -> Response:
 
 
 @blp.post("/checkpoint")
-@auditors
+@api_allows("audit.checkpoint")
 @blp.response(201, content_type="text/plain")
 def issue_checkpoint() -> Response:
     """Sign the log as it stands now (at a size already signed, that checkpoint is returned)."""
@@ -111,7 +110,7 @@ def public_key() -> Response:
 
 
 @blp.get("/proof/inclusion")
-@auditors
+@api_allows("audit.read")
 @blp.arguments(InclusionQuery, location="query")
 @blp.response(200, InclusionProofSchema)
 def inclusion(query: dict[str, int]) -> dict[str, Any]:
@@ -120,7 +119,7 @@ def inclusion(query: dict[str, int]) -> dict[str, Any]:
 
 
 @blp.get("/proof/consistency")
-@auditors
+@api_allows("audit.read")
 @blp.arguments(ConsistencyQuery, location="query")
 @blp.response(200, ConsistencyProofSchema)
 def consistency(query: dict[str, int]) -> dict[str, Any]:
@@ -129,7 +128,7 @@ def consistency(query: dict[str, int]) -> dict[str, Any]:
 
 
 @blp.get("/events")
-@auditors
+@api_allows("audit.read")
 @blp.arguments(ExportQuery, location="query")
 @blp.response(200, content_type="application/x-ndjson")
 def export(query: dict[str, int]) -> Response:
@@ -194,7 +193,7 @@ class AccessPageSchema(Schema):
 
 
 @blp.get("/access")
-@auditors
+@api_allows("audit.read")
 @blp.arguments(AccessSearchQuery, location="query")
 @blp.response(200, AccessPageSchema)
 def search_access(query: dict[str, Any]) -> Any:
@@ -227,7 +226,7 @@ def search_access(query: dict[str, Any]) -> Any:
 
 
 @blp.get("/canvasses/<canvass_id>/timeline")
-@auditors
+@api_allows("audit.read")
 @blp.response(200)
 def timeline(canvass_id: str) -> Any:
     """Everything that happened to one canvass and its requests, in order: who did what,
@@ -253,7 +252,7 @@ class OwnerAccessListSchema(Schema):
 
 
 @blp.get("/my-accesses")
-@api_login_required("owner")
+@api_allows("trail.own")
 @blp.response(200, OwnerAccessListSchema)
 def my_accesses() -> Any:
     """Every access to your data: which agency, which case, why and when (officers are not

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
-from accounts.auth import current_user, page_login_required
+from accounts.auth import current_user, page_allows
 
 from . import access as a
 from .timeline import canvass_timeline
@@ -26,7 +26,7 @@ FILTERS = ("actor", "case_number", "subject", "action", "agency", "from", "to")
 
 
 @bp.get("/my-data")
-@page_login_required("owner")
+@page_allows("trail.own")
 def my_data() -> ResponseReturnValue:
     """Who has seen the owner's data: agency, case, why and when."""
     user = current_user()
@@ -37,7 +37,7 @@ def my_data() -> ResponseReturnValue:
 
 
 @bp.get("/audit")
-@page_login_required("auditor")
+@page_allows("audit.read")
 def search() -> ResponseReturnValue:
     """The access log of the auditor's agency, searched and paged; CSV and JSON Lines too."""
     user = current_user()
@@ -78,7 +78,7 @@ def search() -> ResponseReturnValue:
 
 
 @bp.get("/audit/canvasses/<canvass_id>")
-@page_login_required("auditor")
+@page_allows("audit.read")
 def timeline(canvass_id: str) -> ResponseReturnValue:
     """One canvass from opening to close, with every access it led to."""
     user = current_user()

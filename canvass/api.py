@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app, request, send_file
 from flask_smorest import Blueprint
 
-from accounts.auth import api_login_required, current_user
+from accounts.auth import api_allows, current_user
 from accounts.handlers import User
 
 from . import exports
@@ -18,9 +18,6 @@ from .candidates import CandidateList
 from .handlers import CanvassService
 
 blp = Blueprint("canvass", __name__, url_prefix="/api/v1", description="Canvasses for footage")
-staff = api_login_required("investigator", "supervisor")
-investigators = api_login_required("investigator")
-supervisors = api_login_required("supervisor")
 
 
 def _service() -> CanvassService:
@@ -35,7 +32,7 @@ def _user() -> User:
 
 
 @blp.post("/canvasses")
-@investigators
+@api_allows("canvass.open")
 @blp.arguments(s.NewCanvassSchema)
 @blp.response(201, s.CanvassSchema)
 def open_canvass(body: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +42,7 @@ def open_canvass(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.post("/canvasses/check")
-@investigators
+@api_allows("canvass.open")
 @blp.arguments(s.NewCanvassSchema)
 @blp.response(200, s.PolicyCheckSchema)
 def check_canvass(body: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +52,7 @@ def check_canvass(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.get("/canvasses")
-@staff
+@api_allows("canvass.read")
 @blp.response(200, s.CanvassListSchema)
 def list_canvasses() -> dict[str, Any]:
     """Your canvasses (a supervisor sees the agency's)."""
@@ -63,7 +60,7 @@ def list_canvasses() -> dict[str, Any]:
 
 
 @blp.get("/canvasses/<canvass_id>")
-@staff
+@api_allows("canvass.read")
 @blp.response(200, s.CanvassSchema)
 def get_canvass(canvass_id: str) -> dict[str, Any]:
     """One canvass."""
@@ -71,7 +68,7 @@ def get_canvass(canvass_id: str) -> dict[str, Any]:
 
 
 @blp.post("/canvasses/<canvass_id>/submit")
-@investigators
+@api_allows("canvass.open")
 @blp.response(200, s.CanvassSchema)
 def submit(canvass_id: str) -> dict[str, Any]:
     """Submit: approved at once within the agency's limits, else sent to a supervisor."""
@@ -80,7 +77,7 @@ def submit(canvass_id: str) -> dict[str, Any]:
 
 
 @blp.post("/canvasses/<canvass_id>/approve")
-@supervisors
+@api_allows("canvass.approve")
 @blp.arguments(s.ReasonSchema)
 @blp.response(200, s.CanvassSchema)
 def approve(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
@@ -90,7 +87,7 @@ def approve(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
 
 
 @blp.post("/canvasses/<canvass_id>/dispatch")
-@investigators
+@api_allows("canvass.dispatch")
 @blp.response(200, s.DispatchSchema)
 def dispatch(canvass_id: str) -> dict[str, Any]:
     """Send an approved canvass out: one emailed request to each candidate's owner."""
@@ -100,7 +97,7 @@ def dispatch(canvass_id: str) -> dict[str, Any]:
 
 
 @blp.get("/canvasses/<canvass_id>/requests")
-@staff
+@api_allows("canvass.read")
 @blp.response(200, s.RequestSummarySchema)
 def request_summary(canvass_id: str) -> dict[str, Any]:
     """How owners answered: counts, and the sites that offer footage or have none."""
@@ -118,7 +115,7 @@ def answer_request(body: dict[str, Any]) -> dict[str, str]:
 
 
 @blp.post("/canvasses/<canvass_id>/cancel")
-@investigators
+@api_allows("canvass.dispatch")
 @blp.arguments(s.ReasonSchema)
 @blp.response(200, s.CanvassSchema)
 def cancel(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
@@ -128,7 +125,7 @@ def cancel(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
 
 
 @blp.get("/canvasses/<canvass_id>/candidates")
-@staff
+@api_allows("canvass.read")
 @blp.response(200, s.CandidateListSchema)
 def candidate_cameras(canvass_id: str) -> CandidateList:
     """Cameras that may have recorded the incident, ranked: view first, then soonest
@@ -161,7 +158,7 @@ def upload_footage(query: dict[str, Any]) -> Any:
 
 
 @blp.get("/canvasses/<canvass_id>/footage")
-@staff
+@api_allows("canvass.read")
 @blp.response(200, s.FootageListSchema)
 def list_footage(canvass_id: str) -> dict[str, Any]:
     """The files owners sent for a canvass."""
@@ -170,7 +167,7 @@ def list_footage(canvass_id: str) -> dict[str, Any]:
 
 
 @blp.get("/canvasses/<canvass_id>/footage/<sha256>")
-@staff
+@api_allows("footage.take")
 @blp.response(200)
 def download_footage(canvass_id: str, sha256: str) -> Any:
     """One file; the download is recorded in its chain of custody and the access log."""
@@ -179,7 +176,7 @@ def download_footage(canvass_id: str, sha256: str) -> Any:
 
 
 @blp.get("/canvasses/<canvass_id>/package")
-@staff
+@api_allows("footage.take")
 @blp.response(200)
 def case_package(canvass_id: str) -> Any:
     """A zip of every file, a manifest of their SHA-256 hashes and the custody log."""
@@ -191,7 +188,7 @@ def case_package(canvass_id: str) -> Any:
 
 
 @blp.post("/canvasses/<canvass_id>/visits")
-@investigators
+@api_allows("canvass.visit")
 @blp.arguments(s.NewVisitSchema)
 @blp.response(201, s.VisitSchema)
 def record_visit(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
@@ -203,7 +200,7 @@ def record_visit(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
 
 
 @blp.get("/canvasses/<canvass_id>/visits")
-@staff
+@api_allows("canvass.read")
 @blp.response(200, s.VisitListSchema)
 def list_visits(canvass_id: str) -> dict[str, Any]:
     """The canvass's door-to-door log."""
@@ -211,7 +208,7 @@ def list_visits(canvass_id: str) -> dict[str, Any]:
 
 
 @blp.get("/canvasses/<canvass_id>/export.geojson")
-@staff
+@api_allows("canvass.read")
 @blp.response(200)
 def export_geojson(canvass_id: str) -> Any:
     """The area, the incident, candidates (facts only, no position) and visits as GeoJSON."""
@@ -225,7 +222,7 @@ def export_geojson(canvass_id: str) -> Any:
 
 
 @blp.get("/canvasses/<canvass_id>/export.csv")
-@staff
+@api_allows("canvass.read")
 @blp.response(200)
 def export_csv(canvass_id: str) -> Any:
     """Candidates and visits as a table for spreadsheets."""

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from accounts.auth import current_user, page_login_required
+from accounts.auth import current_user, page_allows
 from accounts.errors import InvalidLink
 from accounts.links import ANSWER_REQUEST
 
@@ -27,7 +27,7 @@ CHOICES = {
 
 
 @bp.get("/my-requests")
-@page_login_required("owner")
+@page_allows("requests.own")
 def my_requests() -> ResponseReturnValue:
     """Every request sent to the owner: who asked, about what, when, and its state."""
     user = current_user()
@@ -56,7 +56,7 @@ def my_requests() -> ResponseReturnValue:
 
 
 @bp.get("/canvasses/<canvass_id>/report")
-@page_login_required("investigator", "supervisor")
+@page_allows("canvass.read")
 def report(canvass_id: str) -> ResponseReturnValue:
     """A printable page for the case file: the canvass, its candidates, answers, footage and
     visits. Owners appear only as site references."""

@@ -25,7 +25,7 @@ from flask.typing import ResponseReturnValue
 from geographiclib.geodesic import Geodesic
 from marshmallow import ValidationError
 
-from accounts.auth import current_user, page_login_required
+from accounts.auth import current_user, page_allows
 from accounts.handlers import User
 from registry.errors import InvalidSite
 
@@ -38,9 +38,6 @@ from .policy import CATEGORIES, CATEGORY_NAMES
 from .schemas import NewCanvassSchema, NewVisitSchema, ReasonSchema, canvass_details
 
 bp = Blueprint("canvass_pages", __name__, template_folder="templates")
-staff_page = page_login_required("investigator", "supervisor")
-investigator_page = page_login_required("investigator")
-supervisor_page = page_login_required("supervisor")
 
 LEGAL_BASIS_NAMES = {
     "owner_consent": "The owner's consent",
@@ -104,7 +101,7 @@ def choices() -> dict[str, Any]:
 
 
 @bp.get("/canvasses")
-@staff_page
+@page_allows("canvass.read")
 def canvasses() -> ResponseReturnValue:
     """The investigator's canvasses, or the agency's for a supervisor."""
     user = _user()
@@ -114,7 +111,7 @@ def canvasses() -> ResponseReturnValue:
 
 
 @bp.route("/canvasses/new", methods=["GET", "POST"])
-@investigator_page
+@page_allows("canvass.open")
 def new_canvass() -> ResponseReturnValue:
     """The canvass form: incident, window and area on a map, checked against policy."""
     values: dict[str, Any] = {"shape": "circle", "radius_m": "250", "category": "violent_crime"}
@@ -146,7 +143,7 @@ def new_canvass() -> ResponseReturnValue:
 
 
 @bp.post("/canvasses/check")
-@investigator_page
+@page_allows("canvass.open")
 def check() -> ResponseReturnValue:
     """The form's live policy feedback: what would be refused, and what needs approval.
 
@@ -163,7 +160,7 @@ def check() -> ResponseReturnValue:
 
 
 @bp.get("/canvasses/<canvass_id>")
-@staff_page
+@page_allows("canvass.read")
 def canvass(canvass_id: str) -> ResponseReturnValue:
     """One canvass: its map, ranked candidates, answers, footage and door-to-door log."""
     service, user = _service(), _user()
@@ -187,14 +184,14 @@ def canvass(canvass_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/canvasses/<canvass_id>/submit")
-@investigator_page
+@page_allows("canvass.open")
 def submit(canvass_id: str) -> ResponseReturnValue:
     """Submit a draft."""
     return _act(canvass_id, lambda: _service().submit(_user(), canvass_id), "Submitted.")
 
 
 @bp.post("/canvasses/<canvass_id>/dispatch")
-@investigator_page
+@page_allows("canvass.dispatch")
 def dispatch(canvass_id: str) -> ResponseReturnValue:
     """Send the requests to the candidates' owners."""
 
@@ -207,7 +204,7 @@ def dispatch(canvass_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/canvasses/<canvass_id>/cancel")
-@investigator_page
+@page_allows("canvass.dispatch")
 def cancel(canvass_id: str) -> ResponseReturnValue:
     """Call the canvass off, with a reason."""
     try:
@@ -223,7 +220,7 @@ def cancel(canvass_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/canvasses/<canvass_id>/visits")
-@investigator_page
+@page_allows("canvass.visit")
 def record_visit(canvass_id: str) -> ResponseReturnValue:
     """Log a door-to-door visit from the canvass page."""
     form = request.form.to_dict()
@@ -261,7 +258,7 @@ def record_visit(canvass_id: str) -> ResponseReturnValue:
 
 
 @bp.get("/canvasses/<canvass_id>/footage/<sha256>")
-@staff_page
+@page_allows("footage.take")
 def download_footage(canvass_id: str, sha256: str) -> ResponseReturnValue:
     """One file; the download is recorded in its chain of custody and the access log."""
     path = current_app.extensions["canvass"].gateway.footage_file(_user(), canvass_id, sha256)
@@ -269,7 +266,7 @@ def download_footage(canvass_id: str, sha256: str) -> ResponseReturnValue:
 
 
 @bp.get("/canvasses/<canvass_id>/package")
-@staff_page
+@page_allows("footage.take")
 def case_package(canvass_id: str) -> ResponseReturnValue:
     """The case package: every file, the manifest of hashes and the custody log."""
     gateway = current_app.extensions["canvass"].gateway
@@ -280,7 +277,7 @@ def case_package(canvass_id: str) -> ResponseReturnValue:
 
 
 @bp.get("/canvasses/<canvass_id>/export.<kind>")
-@staff_page
+@page_allows("canvass.read")
 def export(canvass_id: str, kind: str) -> ResponseReturnValue:
     """The canvass as GeoJSON for maps, or CSV for spreadsheets."""
     service, user = _service(), _user()
@@ -299,7 +296,7 @@ def export(canvass_id: str, kind: str) -> ResponseReturnValue:
 
 
 @bp.get("/approvals")
-@supervisor_page
+@page_allows("canvass.approve")
 def approvals() -> ResponseReturnValue:
     """The supervisor's queue: canvasses of the agency beyond the limits, oldest first."""
     rows = [row for row in _service().list_for(_user()) if row["status"] == "submitted"]
@@ -308,7 +305,7 @@ def approvals() -> ResponseReturnValue:
 
 
 @bp.post("/canvasses/<canvass_id>/approve")
-@supervisor_page
+@page_allows("canvass.approve")
 def approve(canvass_id: str) -> ResponseReturnValue:
     """Approve a canvass beyond the limits, with the written reason the log keeps."""
     reason = request.form.get("reason", "")

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from accounts.auth import api_login_required
+from accounts.auth import api_allows
 
 from . import actions as a
 from . import commands as c
@@ -17,11 +17,10 @@ CELL_DEGREES = 0.01  # about a kilometre north to south
 MINIMUM_SITES_PER_CELL = 3
 
 blp = Blueprint("registry", __name__, url_prefix="/api/v1", description="Sites and cameras")
-owner_only = api_login_required("owner")
 
 
 @blp.get("/sites")
-@owner_only
+@api_allows("sites.manage")
 @blp.response(200, s.SiteListSchema)
 def list_sites() -> dict[str, Any]:
     """Your registered sites, newest first, with their cameras."""
@@ -30,7 +29,7 @@ def list_sites() -> dict[str, Any]:
 
 
 @blp.post("/sites")
-@owner_only
+@api_allows("sites.manage")
 @blp.arguments(s.NewSiteSchema)
 @blp.response(201, s.SiteSchema)
 def register_site(body: dict[str, Any]) -> dict[str, Any]:
@@ -39,7 +38,7 @@ def register_site(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.get("/sites/<site_id>")
-@owner_only
+@api_allows("sites.manage")
 @blp.response(200, s.SiteSchema)
 def get_site(site_id: str) -> dict[str, Any]:
     """One of your sites."""
@@ -47,7 +46,7 @@ def get_site(site_id: str) -> dict[str, Any]:
 
 
 @blp.patch("/sites/<site_id>")
-@owner_only
+@api_allows("sites.manage")
 @blp.arguments(s.SiteLocationSchema)
 @blp.response(200, s.SiteSchema)
 def change_site(body: dict[str, Any], site_id: str) -> dict[str, Any]:
@@ -63,7 +62,7 @@ def change_site(body: dict[str, Any], site_id: str) -> dict[str, Any]:
 
 
 @blp.put("/sites/<site_id>/consent")
-@owner_only
+@api_allows("sites.manage")
 @blp.arguments(s.ConsentSchema)
 @blp.response(200, s.SiteSchema)
 def set_consent(body: dict[str, Any], site_id: str) -> dict[str, Any]:
@@ -78,7 +77,7 @@ def set_consent(body: dict[str, Any], site_id: str) -> dict[str, Any]:
 
 
 @blp.post("/sites/<site_id>/pause")
-@owner_only
+@api_allows("sites.manage")
 @blp.response(200, s.SiteSchema)
 def pause_site(site_id: str) -> dict[str, Any]:
     """Pause a site: no requests reach you until you resume it."""
@@ -87,7 +86,7 @@ def pause_site(site_id: str) -> dict[str, Any]:
 
 
 @blp.post("/sites/<site_id>/resume")
-@owner_only
+@api_allows("sites.manage")
 @blp.response(200, s.SiteSchema)
 def resume_site(site_id: str) -> dict[str, Any]:
     """Resume a paused site."""
@@ -96,7 +95,7 @@ def resume_site(site_id: str) -> dict[str, Any]:
 
 
 @blp.delete("/sites/<site_id>")
-@owner_only
+@api_allows("sites.manage")
 @blp.response(204)
 def unregister_site(site_id: str) -> None:
     """Unregister a site: it leaves every search at once."""
@@ -104,7 +103,7 @@ def unregister_site(site_id: str) -> None:
 
 
 @blp.post("/sites/<site_id>/cameras")
-@owner_only
+@api_allows("sites.manage")
 @blp.arguments(s.CameraSchema)
 @blp.response(201, s.CameraSchema)
 def add_camera(body: dict[str, Any], site_id: str) -> dict[str, Any]:
@@ -113,7 +112,7 @@ def add_camera(body: dict[str, Any], site_id: str) -> dict[str, Any]:
 
 
 @blp.patch("/sites/<site_id>/cameras/<camera_id>")
-@owner_only
+@api_allows("sites.manage")
 @blp.arguments(s.CameraSchema)
 @blp.response(200, s.CameraSchema)
 def change_camera(body: dict[str, Any], site_id: str, camera_id: str) -> dict[str, Any]:
@@ -123,7 +122,7 @@ def change_camera(body: dict[str, Any], site_id: str, camera_id: str) -> dict[st
 
 
 @blp.delete("/sites/<site_id>/cameras/<camera_id>")
-@owner_only
+@api_allows("sites.manage")
 @blp.response(204)
 def remove_camera(site_id: str, camera_id: str) -> None:
     """Remove a camera from a site."""
@@ -131,7 +130,7 @@ def remove_camera(site_id: str, camera_id: str) -> None:
 
 
 @blp.get("/geocode")
-@api_login_required()
+@api_allows("address.lookup")
 @blp.arguments(s.GeocodeQuerySchema, location="query")
 @blp.response(200, s.GeocodeSchema)
 def geocode(query: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
-from accounts.auth import page_login_required
+from accounts.auth import page_allows
 
 from . import actions as a
 from . import commands as c
@@ -20,7 +20,6 @@ from .schemas import CameraSchema, ConsentSchema, NewSiteSchema, SiteLocationSch
 
 bp = Blueprint("owner_pages", __name__, template_folder="templates")
 public = Blueprint("public_pages", __name__, template_folder="templates")
-owner_page = page_login_required("owner")
 
 CATEGORY_LABELS = {
     "violent_crime": "Violent crime (assault, robbery, shootings)",
@@ -54,7 +53,7 @@ def coverage_map() -> ResponseReturnValue:
 
 
 @bp.get("/dashboard")
-@owner_page
+@page_allows("sites.manage")
 def dashboard() -> ResponseReturnValue:
     """The owner's sites, on a map and in a list."""
     with a.read() as conn:
@@ -63,7 +62,7 @@ def dashboard() -> ResponseReturnValue:
 
 
 @bp.route("/sites/new", methods=["GET", "POST"])
-@owner_page
+@page_allows("sites.manage")
 def new_site() -> ResponseReturnValue:
     """Register a site by address or by a pin on the map."""
     values: dict[str, Any] = {"kind": "home", "contact_for_requests": "yes", "categories": ["all"]}
@@ -84,14 +83,14 @@ def new_site() -> ResponseReturnValue:
 
 
 @bp.get("/sites/<site_id>")
-@owner_page
+@page_allows("sites.manage")
 def site(site_id: str) -> ResponseReturnValue:
     """One site: its map, cameras, consent and status."""
     return _render_site(a.site_view(site_id))
 
 
 @bp.route("/sites/<site_id>/edit", methods=["GET", "POST"])
-@owner_page
+@page_allows("sites.manage")
 def edit_site(site_id: str) -> ResponseReturnValue:
     """Change a site's name, address or position."""
     current = a.site_view(site_id)
@@ -115,7 +114,7 @@ def edit_site(site_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/sites/<site_id>/consent")
-@owner_page
+@page_allows("sites.manage")
 def set_consent(site_id: str) -> ResponseReturnValue:
     """Save what the owner agrees to be asked for."""
     form = _consent_form()
@@ -133,7 +132,7 @@ def set_consent(site_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/sites/<site_id>/cameras")
-@owner_page
+@page_allows("sites.manage")
 def add_camera(site_id: str) -> ResponseReturnValue:
     """Add a camera."""
     form = _camera_form()
@@ -151,7 +150,7 @@ def add_camera(site_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/sites/<site_id>/cameras/<camera_id>/remove")
-@owner_page
+@page_allows("sites.manage")
 def remove_camera(site_id: str, camera_id: str) -> ResponseReturnValue:
     """Remove a camera."""
     a.execute(c.RemoveCamera(site_id, a.owner_id(), camera_id))
@@ -160,7 +159,7 @@ def remove_camera(site_id: str, camera_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/sites/<site_id>/pause")
-@owner_page
+@page_allows("sites.manage")
 def pause(site_id: str) -> ResponseReturnValue:
     """Pause requests for a site."""
     a.execute(c.PauseSite(site_id, a.owner_id()))
@@ -169,7 +168,7 @@ def pause(site_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/sites/<site_id>/resume")
-@owner_page
+@page_allows("sites.manage")
 def resume(site_id: str) -> ResponseReturnValue:
     """Resume a paused site."""
     a.execute(c.ResumeSite(site_id, a.owner_id()))
@@ -178,7 +177,7 @@ def resume(site_id: str) -> ResponseReturnValue:
 
 
 @bp.route("/sites/<site_id>/unregister", methods=["GET", "POST"])
-@owner_page
+@page_allows("sites.manage")
 def unregister(site_id: str) -> ResponseReturnValue:
     """Ask to confirm, then unregister a site."""
     current = a.site_view(site_id)
