@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Response, current_app
 from flask_smorest import Blueprint
@@ -13,6 +14,7 @@ from marshmallow import Schema, fields, validate
 from accounts.auth import api_allows, current_user
 
 from . import access as a
+from .anomalies import RULES, find
 from .log import MAX_EXPORT_PAGE, VerifiableLog
 from .timeline import canvass_timeline
 
@@ -268,3 +270,19 @@ def _caught_up() -> Any:
     services = current_app.extensions["canvass"]
     services.projections.catch_up([a.AccessLog.name])
     return services.engine
+
+
+@blp.get("/anomalies")
+@api_allows("audit.read")
+@blp.response(200)
+def anomalies() -> Any:
+    """Patterns worth a second look in your agency's canvasses and access log, newest first,
+    each with the rule that raised it: overrides of the limits, footage taken by someone not
+    on the case or after the canvass ended, night-time bulk releases, an owner asked by many
+    canvasses."""
+    user = current_user()
+    assert user is not None
+    zone = ZoneInfo(current_app.config["TIME_ZONE"])
+    with _caught_up().connect().execution_options(read_only=True) as conn:
+        flags = find(conn, user.agency or "", zone)
+    return {"flags": [flag.as_dict() for flag in flags], "rules": RULES}

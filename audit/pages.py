@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from accounts.auth import current_user, page_allows
 
 from . import access as a
+from .anomalies import find
 from .timeline import canvass_timeline
 
 bp = Blueprint("audit_pages", __name__, template_folder="templates")
@@ -63,8 +64,11 @@ def search() -> ResponseReturnValue:
                 rows, _ = a.search(conn, wanted, user.agency or "", 0, 1_000_000)
                 return _download(rows, shape)
             rows, total = a.search(conn, wanted, user.agency or "", (page - 1) * PER_PAGE, PER_PAGE)
+    with _read() as conn:
+        flags = find(conn, user.agency or "", ZoneInfo(current_app.config["TIME_ZONE"]))
     page_html = render_template(
         "audit/search.html",
+        flags=flags,
         values=values,
         errors=errors,
         rows=rows,
