@@ -9,13 +9,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
 import threading
+import urllib.request
 import zipfile
 from datetime import timedelta
 
 import pytest
 from waitress.server import create_server
 
+from tests.e2e.test_audit_log import VERIFY
 from tests.e2e.test_canvass_api import staff
 from tests.e2e.test_canvass_journey import busy_incident, camera_for
 from tests.e2e.test_owner_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, pytestmark  # noqa: F401
@@ -24,6 +27,12 @@ from tests.smtp import free_port
 from tests.unit.test_footage_store import mp4
 
 DETECTIVE = "det.lee@sfpd.example"
+AUDITOR = "aud.ray@sfpd.example"
+
+
+def requests_get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return bytes(response.read())
 
 
 @pytest.fixture
@@ -44,6 +53,7 @@ def live_server(app, client, cli, mailbox, shared_data):
         }
         assert client.post("/api/v1/sites", headers=bearer, json=site).status_code == 201
     staff(cli, client, mailbox, "investigator", "SFPD", DETECTIVE)
+    auditor = staff(cli, client, mailbox, "auditor", "SFPD", AUDITOR)
     app.config["TIME_ZONE"] = "America/Los_Angeles"
     services = app.extensions["canvass"]
     services.canvass.clock = lambda: at + timedelta(days=1)
@@ -52,7 +62,7 @@ def live_server(app, client, cli, mailbox, shared_data):
     server = create_server(app, host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}", incident, at, category
+    yield f"http://127.0.0.1:{port}", incident, at, category, auditor
     server.close()
     thread.join(timeout=10)
 
@@ -70,7 +80,12 @@ def browser():
 def test_a_canvass_from_the_map_to_the_case_package_in_a_browser(
     app, live_server, browser, mailbox, tmp_path
 ):
-    live_server, incident, at, category = live_server
+    live_server, incident, at, category, auditor = live_server
+    # An auditor saved the log's checkpoint and key before the canvass began.
+    checkpoint = tmp_path / "saved.checkpoint"
+    checkpoint.write_bytes(requests_get(f"{live_server}/api/v1/audit/checkpoint"))
+    public_key = tmp_path / "city.key"
+    public_key.write_bytes(requests_get(f"{live_server}/api/v1/audit/public-key"))
     ARTIFACTS.mkdir(exist_ok=True)
     desk = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
     page = desk.new_page()
@@ -177,3 +192,46 @@ def test_a_canvass_from_the_map_to_the_case_package_in_a_browser(
         assert hashlib.sha256(package.read(item["file"])).hexdigest() == item["sha256"]
         assert item["sha256"] == hashlib.sha256(clip).hexdigest()
     desk.close()
+
+    # The auditor finds the canvass, reads its timeline and accesses, exports the log as CSV,
+    # and proves the log whole with the independent verifier.
+    office = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    audit = office.new_page()
+    audit.goto(f"{live_server}/login")
+    audit.get_by_label("Email address").fill(AUDITOR)
+    audit.get_by_label("Password").fill("a staff passphrase")
+    audit.get_by_role("button", name="Log in").click()
+    audit.get_by_role("heading", name="Access log of SFPD").wait_for()
+    audit.get_by_label("Case number").fill("181-004512")
+    audit.get_by_role("button", name="Search").click()
+    audit.get_by_text("1 access found.").wait_for()
+    with audit.expect_download() as exported:
+        audit.get_by_role("link", name="Download CSV").click()
+    table = tmp_path / "access.csv"
+    exported.value.save_as(table)
+    assert "181-004512" in table.read_text() and "exported" in table.read_text()
+    audit.get_by_role("link", name="181-004512").first.click()
+    audit.get_by_role("heading", name="Canvass timeline").wait_for()
+    story = audit.locator("table.timeline").inner_text()
+    assert "CanvassOpened" in story and "FootageReceived" in story and "FootageHandled" in story
+    assert "@example.org" not in audit.content()
+    audit.screenshot(path=str(ARTIFACTS / "auditor-canvass-timeline.png"), full_page=True)
+    office.close()
+
+    verdict = subprocess.run(
+        [
+            VERIFY,
+            "--public-key",
+            str(public_key),
+            "--checkpoint",
+            str(checkpoint),
+            "--url",
+            live_server,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"CANVASS_TOKEN": auditor["Authorization"].split()[1], "PATH": "/usr/bin:/bin"},
+    )
+    assert verdict.returncode == 0, verdict.stdout + verdict.stderr
+    assert "VERIFIED: the log of" in verdict.stdout
