@@ -8,7 +8,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from . import events as e
 from .dispatching import REQUEST, request_stream
 from .errors import CanvassNotFound
 from .footage import FootageStore, StoredFootage
-from .projection import footage, requests
+from .projection import canvasses, footage, requests
 from .requests import check_may_receive, receive
 
 
@@ -147,6 +147,25 @@ class FootageDesk:
             zipped.writestr("custody.json", json.dumps(custody, indent=2))
         return path
 
+    def purge_ended(self, now: datetime, keep: timedelta) -> int:
+        """Delete the files of canvasses that ended more than `keep` ago, each deletion
+        recorded in the file's chain of custody; return how many files went."""
+        ended = sa.select(canvasses.c.canvass_id).where(
+            canvasses.c.status.in_(("closed", "cancelled", "expired")),
+            canvasses.c.updated_at <= now - keep,
+        )
+        query = sa.select(
+            footage.c.request_id, footage.c.canvass_id, footage.c.sha256, requests.c.owner_id
+        ).select_from(footage.join(requests, requests.c.request_id == footage.c.request_id))
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            files = [
+                dict(r._mapping) for r in conn.execute(query.where(footage.c.canvass_id.in_(ended)))
+            ]
+        access = Access(
+            "retention", "system", None, None, None, f"kept {keep.days} days after the canvass"
+        )
+        return self._purge(files, access)
+
     def purge_owner(self, owner_id: str) -> int:
         """Delete every file an owner sent (part of erasing them), each deletion recorded in
         the file's chain of custody; return how many files went."""
@@ -157,8 +176,11 @@ class FootageDesk:
         )
         with self._engine.connect().execution_options(read_only=True) as conn:
             files = [dict(row._mapping) for row in conn.execute(query)]
+        return self._purge([entry | {"owner_id": owner_id} for entry in files], ERASURE)
+
+    def _purge(self, files: list[dict[str, Any]], access: Access) -> int:
         for entry in files:
-            self._custody(entry | {"owner_id": owner_id}, "purged", ERASURE)
+            self._custody(entry, "purged", access)
         if files:
             self._projections.catch_up(["canvass_requests"])
         for sha256 in {entry["sha256"] for entry in files}:

@@ -40,6 +40,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RUN_SCHEDULER_IN_PROCESS": False,  # true: the web process also runs the jobs
         "FOOTAGE_DIR": None,  # default <instance>/footage
         "FOOTAGE_MAX_BYTES": 2 * 1024**3,
+        "FOOTAGE_KEEP_DAYS_AFTER_CLOSE": 90,  # then files are deleted (recorded as events)
         "PUBLIC_URL": "http://127.0.0.1:8080",  # how links in emails reach the service
         "MAIL_FROM": "Camera registry <registry@localhost>",
         "SMTP_HOST": None,  # unset: messages are written to <instance>/outbox/*.eml

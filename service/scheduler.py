@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
+from flask import Flask, current_app
 
 from .wiring import Services
 
@@ -46,6 +46,12 @@ def close_settled_canvasses(services: Services) -> int:
     return services.canvass.close_settled(datetime.now(UTC))
 
 
+def purge_old_footage(services: Services) -> int:
+    """Delete footage of canvasses that ended longer ago than the retention setting."""
+    days = current_app.config["FOOTAGE_KEEP_DAYS_AFTER_CLOSE"]
+    return services.footage.purge_ended(datetime.now(UTC), timedelta(days=int(days)))
+
+
 def sign_checkpoint(services: Services) -> int:
     """Sign a checkpoint of the log, when it has grown since the last one."""
     before = services.log.checkpoints.latest()
@@ -61,6 +67,7 @@ JOBS: list[tuple[str, int, Callable[[Services], int]]] = [
     ("alert-investigators", 900, alert_investigators),
     ("close-settled-canvasses", 3600, close_settled_canvasses),
     ("sign-checkpoint", 3600, sign_checkpoint),
+    ("purge-old-footage", 3600, purge_old_footage),
 ]
 
 

@@ -181,3 +181,26 @@ def test_an_owner_who_declined_cannot_upload_through_the_page(client, request_li
     )
     assert refused.status_code == 409
     assert "would not share footage" in refused.get_data(as_text=True)
+
+
+def test_footage_is_purged_once_its_canvass_has_ended_long_enough(app, client, request_links):
+    from datetime import datetime, timedelta
+
+    path, detective, links = request_links
+    assert upload(client, links["ana"], mp4(b"\x08" * 700)).status_code == 201
+    reason = {"reason": "Suspect identified from the first clip."}
+    assert client.post(f"{path}/cancel", headers=detective, json=reason).status_code == 200
+    ended = datetime.fromisoformat(client.get(path, headers=detective).get_json()["opened_at"])
+    desk = app.extensions["canvass"].footage
+
+    assert desk.purge_ended(ended + timedelta(days=89), timedelta(days=90)) == 0
+    assert len(stored_files(app)) == 1
+    assert desk.purge_ended(ended + timedelta(days=91), timedelta(days=90)) == 1
+    assert stored_files(app) == []
+    assert client.get(f"{path}/footage", headers=detective).get_json()["files"] == []
+    [purged] = [
+        e.data for e in app.extensions["canvass"].store.iter_all() if e.type == "FootageHandled"
+    ]
+    assert (purged["action"], purged["actor"]) == ("purged", "retention")
+    assert purged["purpose"] == "kept 90 days after the canvass"
+    assert desk.purge_ended(ended + timedelta(days=92), timedelta(days=90)) == 0
