@@ -45,6 +45,17 @@ class RevokeToken:
 
 
 @dataclass(frozen=True)
+class SendErasureNotice:
+    user_id: str
+    erase_after: str
+
+
+@dataclass(frozen=True)
+class KeepAccount:
+    user_id: str
+
+
+@dataclass(frozen=True)
 class EraseAccount:
     user_id: str
     reason: str
@@ -57,5 +68,7 @@ AccountCommand = (
     | RequestPasswordReset
     | IssueToken
     | RevokeToken
+    | SendErasureNotice
+    | KeepAccount
     | EraseAccount
 )

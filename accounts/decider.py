@@ -72,6 +72,10 @@ def decide(command: c.AccountCommand, state: AccountState) -> list[e.AccountEven
         return [e.PasswordResetRequested(command.user_id)]
     if isinstance(command, c.IssueToken):
         return _issue(command, state)
+    if isinstance(command, c.SendErasureNotice):
+        return [e.ErasureNoticeSent(command.user_id, command.erase_after)]
+    if isinstance(command, c.KeepAccount):
+        return [e.AccountKept(command.user_id)]
     if command.token_id not in state.tokens:
         raise AccountNotFound("There is no such token among yours.")
     return [e.TokenRevoked(command.user_id, command.token_id)]

@@ -49,5 +49,19 @@ def reset_password(recipient: str, name: str, link: str) -> Email:
     )
 
 
+def erasure_notice(recipient: str, name: str, erase_after: str, link: str) -> Email:
+    return Email(
+        recipient,
+        "Your camera registry registration will be removed",
+        f"Hello {name.strip()},\n\n"
+        "You registered cameras with the camera registry, but nothing has changed on your\n"
+        "account for a long time. To keep no personal data longer than needed, we will erase\n"
+        f"your account, your sites and your personal data on {erase_after}.\n\n"
+        "If you want to stay registered, open this link and press the button:\n\n"
+        f"{link}\n\n"
+        "If you do nothing, you will not hear from us again.\n",
+    )
+
+
 def _with_article(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"

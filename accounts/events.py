@@ -57,6 +57,18 @@ class TokenRevoked(AccountEvent):
 
 
 @dataclass(frozen=True)
+class ErasureNoticeSent(AccountEvent):
+    """An owner inactive for long was told their data will be erased after a date."""
+
+    erase_after: str  # ISO time, UTC
+
+
+@dataclass(frozen=True)
+class AccountKept(AccountEvent):
+    """The owner answered a notice: keep my registration."""
+
+
+@dataclass(frozen=True)
 class AccountErased(AccountEvent):
     """The tombstone: the account's data key is deleted, its personal fields in past events
     are unreadable for good, and every read model forgets the person."""
@@ -73,6 +85,8 @@ EVENT_TYPES: dict[str, type[AccountEvent]] = {
         PasswordResetRequested,
         TokenIssued,
         TokenRevoked,
+        ErasureNoticeSent,
+        AccountKept,
         AccountErased,
     )
 }

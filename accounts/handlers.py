@@ -7,7 +7,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +23,7 @@ from . import emails
 from .decider import AccountState, decide, email_errors, evolve, normalize_email
 from .errors import AccountExists, InvalidAccount, InvalidLink, LoginFailed, NotVerified
 from .events import EVENT_TYPES
-from .links import SET_PASSWORD, VERIFY_EMAIL, Links
+from .links import KEEP_ACCOUNT, SET_PASSWORD, VERIFY_EMAIL, Links
 from .passwords import hash_password, password_errors, verify_password
 from .projection import tokens, users
 from .ratelimit import LoginLimiter
@@ -154,6 +154,32 @@ class AccountService:
         if not account.verified:
             changes.append(c.VerifyEmail(claim.user_id))
         self._execute(claim.user_id, changes)
+
+    def send_erasure_notice(self, user_id: str, erase_after: datetime) -> None:
+        """Tell an inactive owner when their data will be erased, with a link to stay."""
+        account = self._row(user_id)
+        if account is None:
+            return
+        link = self._link(KEEP_ACCOUNT, user_id, "", "/keep-account")
+        message = emails.erasure_notice(
+            account.email, account.display_name, f"{erase_after:%d %B %Y}", link
+        )
+        self._execute(
+            user_id,
+            [c.SendErasureNotice(user_id, erase_after.isoformat())],
+            [OutgoingMessage(message.recipient, message.subject, message.body, user_id)],
+        )
+
+    def keep(self, user_id: str) -> None:
+        """The owner stays: any pending erasure notice is void."""
+        self._execute(user_id, [c.KeepAccount(user_id)])
+
+    def keep_by_link(self, token: str) -> None:
+        """The owner stays, from the link in the notice."""
+        claim = self._links.read(KEEP_ACCOUNT, token)
+        if self._row(claim.user_id) is None:
+            raise InvalidLink()
+        self.keep(claim.user_id)
 
     # --- identifying users --------------------------------------------------------------
 

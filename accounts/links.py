@@ -17,7 +17,13 @@ from .errors import InvalidLink
 VERIFY_EMAIL = "verify-email"
 SET_PASSWORD = "set-password"
 ANSWER_REQUEST = "answer-request"
-LIFETIMES = {VERIFY_EMAIL: 3 * 24 * 3600, SET_PASSWORD: 2 * 3600, ANSWER_REQUEST: 10 * 24 * 3600}
+KEEP_ACCOUNT = "keep-account"
+LIFETIMES = {
+    VERIFY_EMAIL: 3 * 24 * 3600,
+    SET_PASSWORD: 2 * 3600,
+    ANSWER_REQUEST: 10 * 24 * 3600,
+    KEEP_ACCOUNT: 90 * 24 * 3600,
+}
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,20 @@ def set_password() -> ResponseReturnValue:
     return page, 422 if errors else 200
 
 
+@bp.route("/keep-account", methods=["GET", "POST"])
+def keep_account() -> ResponseReturnValue:
+    """An owner told of coming erasure stays registered, from the emailed link."""
+    token = request.values.get("token", "")
+    if request.method == "POST":
+        try:
+            account_service().keep_by_link(token)
+        except InvalidLink as refused:
+            return render_template("accounts/link_problem.html", message=str(refused)), 400
+        flash("Thank you: you stay registered, and nothing will be erased.")
+        return redirect(url_for("home.index"))
+    return render_template("accounts/keep_account.html", token=token)
+
+
 @bp.route("/account/delete", methods=["GET", "POST"])
 @page_allows("account.erase_own")
 def delete_account() -> ResponseReturnValue:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -27,6 +28,7 @@ users = sa.Table(
     sa.Column("verified", sa.Boolean, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("erase_after", UtcDateTime()),  # set by a notice to an inactive owner
 )
 
 tokens = sa.Table(
@@ -100,6 +102,11 @@ class AccountsProjection:
             conn.execute(
                 tokens.update().where(tokens.c.token_id == event.token_id).values(revoked_at=at)
             )
+        elif isinstance(event, e.ErasureNoticeSent):  # not activity: updated_at stays
+            when = datetime.fromisoformat(event.erase_after)
+            conn.execute(users.update().where(mine).values(erase_after=when))
+        elif isinstance(event, e.AccountKept):
+            conn.execute(users.update().where(mine).values(erase_after=None, updated_at=at))
         elif isinstance(event, e.AccountErased):
             conn.execute(tokens.delete().where(tokens.c.user_id == event.user_id))
             conn.execute(users.delete().where(mine))

@@ -14,11 +14,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
 from accounts.handlers import AccountService
+from accounts.projection import users
 from canvass.intake import FootageDesk
+from canvass.projection import requests
 from events_store.outbox import Outbox
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
@@ -70,6 +74,48 @@ class Eraser:
         self._empty_write_ahead_log()
         return Erasure(user_id, left, files, newly)
 
+    def apply_retention(
+        self, now: datetime, inactive: timedelta, notice: timedelta
+    ) -> tuple[int, int]:
+        """Owners inactive for `inactive` are told they will be erased after `notice`; those
+        still inactive when it has passed are erased. Returns (told, erased)."""
+        told = erased = 0
+        for owner in self._owners():
+            active = max(filter(None, (owner.updated_at, owner.site_at, owner.answered_at)))
+            active = _utc(active)
+            if owner.erase_after is None:
+                if active <= now - inactive:
+                    self._accounts.send_erasure_notice(owner.user_id, now + notice)
+                    told += 1
+            elif _utc(owner.erase_after) <= now:
+                if active > _utc(owner.erase_after) - notice:
+                    self._accounts.keep(owner.user_id)  # they came back since the notice
+                else:
+                    self.erase_owner(owner.user_id, "inactive", "retention")
+                    erased += 1
+        return told, erased
+
+    def _owners(self) -> list[Any]:
+        site_at = (
+            sa.select(sa.func.max(sites.c.updated_at))
+            .where(sites.c.owner_id == users.c.user_id)
+            .scalar_subquery()
+        )
+        answered_at = (
+            sa.select(sa.func.max(requests.c.answered_at))
+            .where(requests.c.owner_id == users.c.user_id)
+            .scalar_subquery()
+        )
+        query = sa.select(
+            users.c.user_id,
+            users.c.updated_at,
+            users.c.erase_after,
+            site_at.label("site_at"),
+            answered_at.label("answered_at"),
+        ).where(users.c.role == "owner")
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            return list(conn.execute(query))
+
     def _unregister_sites(self, owner_id: str, actor: str) -> int:
         query = sa.select(sites.c.site_id).where(
             sites.c.owner_id == owner_id, sites.c.status != "unregistered"
@@ -88,3 +134,7 @@ class Eraser:
             raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
         finally:
             raw.close()
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

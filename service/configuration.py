@@ -41,6 +41,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "FOOTAGE_DIR": None,  # default <instance>/footage
         "FOOTAGE_MAX_BYTES": 2 * 1024**3,
         "FOOTAGE_KEEP_DAYS_AFTER_CLOSE": 90,  # then files are deleted (recorded as events)
+        "OWNER_INACTIVE_DAYS": 730,  # then the owner is told they will be erased; 0: never
+        "OWNER_ERASURE_NOTICE_DAYS": 30,  # ...and erased this long after, unless they stay
         "PUBLIC_URL": "http://127.0.0.1:8080",  # how links in emails reach the service
         "MAIL_FROM": "Camera registry <registry@localhost>",
         "SMTP_HOST": None,  # unset: messages are written to <instance>/outbox/*.eml

@@ -52,6 +52,18 @@ def purge_old_footage(services: Services) -> int:
     return services.footage.purge_ended(datetime.now(UTC), timedelta(days=int(days)))
 
 
+def erase_inactive_owners(services: Services) -> int:
+    """Tell owners inactive for long that they will be erased, and erase those who stay so."""
+    days = current_app.config["OWNER_INACTIVE_DAYS"]
+    if not days:
+        return 0
+    notice = timedelta(days=int(current_app.config["OWNER_ERASURE_NOTICE_DAYS"]))
+    told, erased = services.eraser.apply_retention(
+        datetime.now(UTC), timedelta(days=int(days)), notice
+    )
+    return told + erased
+
+
 def sign_checkpoint(services: Services) -> int:
     """Sign a checkpoint of the log, when it has grown since the last one."""
     before = services.log.checkpoints.latest()
@@ -68,6 +80,7 @@ JOBS: list[tuple[str, int, Callable[[Services], int]]] = [
     ("close-settled-canvasses", 3600, close_settled_canvasses),
     ("sign-checkpoint", 3600, sign_checkpoint),
     ("purge-old-footage", 3600, purge_old_footage),
+    ("erase-inactive-owners", 6 * 3600, erase_inactive_owners),
 ]
 
 

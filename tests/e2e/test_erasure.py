@@ -171,3 +171,41 @@ def test_an_owner_deletes_their_account_from_the_pages(app, client, mailbox):
     )
     assert signup.status_code == 422
     assert "was erased" in signup.get_json()["errors"]["email"][0]
+
+
+def test_inactive_owners_are_told_first_then_erased_unless_they_stay(app, client, mailbox):
+    from datetime import UTC, datetime
+
+    from tests.e2e.test_owner_pages import csrf_of
+
+    services = app.extensions["canvass"]
+    sign_up_and_verify(client, mailbox, EMAIL, NAME)
+    sign_up_and_verify(client, mailbox, "tom@example.org", "Tom Brady-Okafor")
+    start, inactive, notice = datetime.now(UTC), timedelta(days=730), timedelta(days=30)
+    retention = services.eraser.apply_retention
+
+    assert retention(start + inactive - timedelta(days=1), inactive, notice) == (0, 0)
+    assert retention(start + inactive + timedelta(days=1), inactive, notice) == (2, 0)
+    assert retention(start + inactive + timedelta(days=2), inactive, notice) == (0, 0)  # once
+    services.outbox.send_pending()
+    [rosa_notice] = [m for m in mailbox.to(EMAIL) if "will be removed" in m["Subject"]]
+    [tom_notice] = [m for m in mailbox.to("tom@example.org") if "will be removed" in m["Subject"]]
+    assert "If you do nothing, you will not hear from us again." in rosa_notice.get_content()
+
+    token = link_token(tom_notice)
+    page = client.get(f"/keep-account?token={token}").get_data(as_text=True)
+    kept = client.post("/keep-account", data={"csrf_token": csrf_of(page), "token": token})
+    assert kept.status_code == 302
+
+    due = start + inactive + timedelta(days=1) + notice
+    # Tom's "keep" was recorded at today's real time, long before this simulated date, so he
+    # is inactive again and told again; Rosa is erased.
+    assert retention(due, inactive, notice) == (1, 1)
+    login = client.post("/api/v1/tokens", json={"email": EMAIL, "password": PASSWORD, "name": "x"})
+    assert login.status_code == 401
+    tom = client.post(
+        "/api/v1/tokens", json={"email": "tom@example.org", "password": PASSWORD, "name": "x"}
+    )
+    assert tom.status_code == 201
+    [tombstone] = [e for e in services.store.iter_all() if e.type == "AccountErased"]
+    assert tombstone.data["reason"] == "inactive"
