@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -23,10 +23,11 @@ from events_store.model import StoredRow
 from events_store.projections import ProjectionRunner
 
 from .checkpoints import Checkpoints, IssuedCheckpoint, verifier_key
-from .merkle import Subtree
-from .tree import TreeReader, fetch_nodes
+from .merkle import TreeRangeError
+from .tree import TreeReader
 
 MAX_EXPORT_PAGE = 1000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -78,31 +79,36 @@ class VerifiableLog:
 
     def inclusion(self, position: int, size: int) -> dict[str, Any]:
         """The proof that the event at `position` is in the tree of `size` events."""
-        self._projections.catch_up(["merkle"])
         index = position - 1
-        proof = self.tree.inclusion_proof(index, size)
-        with self._engine.connect() as conn:
-            [leaf] = fetch_nodes(conn, [Subtree(0, index)]).values()
+        leaf, proof, root = self._current(lambda: self.tree.inclusion(index, size))
         return {
             "position": position,
             "leaf_index": index,
             "tree_size": size,
             "leaf_hash": _b64(leaf),
-            "root": _b64(self.tree.root(size)),
+            "root": _b64(root),
             "proof": [_b64(node) for node in proof],
         }
 
     def consistency(self, old_size: int, new_size: int) -> dict[str, Any]:
         """The proof that the tree of `new_size` events extends the one of `old_size`."""
-        self._projections.catch_up(["merkle"])
-        proof = self.tree.consistency_proof(old_size, new_size)
+        old_root, new_root, proof = self._current(lambda: self.tree.consistency(old_size, new_size))
         return {
             "from": old_size,
             "to": new_size,
-            "root_from": _b64(self.tree.root(old_size)),
-            "root_to": _b64(self.tree.root(new_size)),
+            "root_from": _b64(old_root),
+            "root_to": _b64(new_root),
             "proof": [_b64(node) for node in proof],
         }
+
+    def _current(self, answer: Callable[[], T]) -> T:
+        """An answer from the stored tree; when it asks beyond what the tree holds so far,
+        the tree first reads the newest events, and is asked again."""
+        try:
+            return answer()
+        except TreeRangeError:
+            self._projections.catch_up(["merkle"])
+            return answer()
 
     def export(self, after: int, limit: int) -> Iterator[dict[str, Any]]:
         """Events after `after`, in order, exactly as stored: their nine canonical members
