@@ -16,7 +16,7 @@ from accounts.auth import api_allows, current_user
 from . import access as a
 from .anomalies import RULES, find
 from .log import MAX_EXPORT_PAGE, VerifiableLog
-from .timeline import canvass_timeline
+from .timeline import canvass_timeline, owner_timeline
 
 blp = Blueprint(
     "audit", __name__, url_prefix="/api/v1/audit", description="The verifiable event log"
@@ -286,3 +286,23 @@ def anomalies() -> Any:
     with _caught_up().connect().execution_options(read_only=True) as conn:
         flags = find(conn, user.agency or "", zone)
     return {"flags": [flag.as_dict() for flag in flags], "rules": RULES}
+
+
+@blp.get("/owners/<subject_id>/timeline")
+@api_allows("audit.read")
+@blp.response(200)
+def owner_story(subject_id: str) -> Any:
+    """What happened to one owner's data, by their pseudonymous id: the requests your
+    agency's canvasses sent them and what became of them, and every access to their data
+    (a system auditor also sees the account's and sites' own events). Nothing personal."""
+    user = current_user()
+    assert user is not None
+    services = current_app.extensions["canvass"]
+    events = owner_timeline(services, subject_id, user.agency or "")
+    query = a.AccessQuery(subject_id=subject_id)
+    with _caught_up().connect().execution_options(read_only=True) as conn:
+        rows, _ = a.search(conn, query, user.agency or "", 0, 1_000_000)
+    return {
+        "events": events,
+        "accesses": [row | {"recorded_at": row["recorded_at"].isoformat()} for row in rows],
+    }

@@ -13,6 +13,8 @@ from canvass.handlers import canvass_stream
 from canvass.projection import canvasses, requests
 from events_store import RecordedEvent
 from events_store.sealing import PRIVATE
+from registry.handlers import site_stream
+from registry.projection import sites
 
 from .access import ALL_AGENCIES
 
@@ -34,6 +36,33 @@ def canvass_timeline(services: Any, canvass_id: str, visible_agency: str) -> lis
     events = list(store.read_stream(canvass_stream(canvass_id)))
     for request_id in request_ids:
         events += store.read_stream(request_stream(request_id))
+    return [entry(event) for event in sorted(events, key=lambda event: event.position)]
+
+
+def owner_timeline(services: Any, subject_id: str, visible_agency: str) -> list[dict[str, Any]]:
+    """What happened to one owner's data, in log order: the requests sent to them by
+    canvasses the auditor may see and what became of them; for a system auditor also the
+    account's and the sites' own events. Sealed fields stay sealed."""
+    query = (
+        sa.select(requests.c.request_id, requests.c.site_id, canvasses.c.agency)
+        .select_from(requests.join(canvasses, canvasses.c.canvass_id == requests.c.canvass_id))
+        .where(requests.c.owner_id == subject_id)
+    )
+    with services.engine.connect().execution_options(read_only=True) as conn:
+        asked = list(conn.execute(query))
+        site_ids = set(
+            conn.execute(sa.select(sites.c.site_id).where(sites.c.owner_id == subject_id))
+            .scalars()
+            .all()
+        )
+    everything = visible_agency == ALL_AGENCIES
+    streams = [
+        request_stream(r.request_id) for r in asked if everything or r.agency == visible_agency
+    ]
+    if everything:
+        site_ids |= {r.site_id for r in asked}
+        streams += [f"user-{subject_id}", *(site_stream(site_id) for site_id in sorted(site_ids))]
+    events = [event for stream in streams for event in services.store.read_stream(stream)]
     return [entry(event) for event in sorted(events, key=lambda event: event.position)]
 
 

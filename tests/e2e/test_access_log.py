@@ -146,3 +146,23 @@ def test_an_auditor_searches_and_downloads_from_the_pages(app, client, released)
     assert refused.status_code == 422 and "Give a date like 2026-11-20." in refused.get_data(True)
     owner = app.test_client()
     assert owner.get("/audit").status_code == 302
+
+
+def test_an_owners_timeline_shows_their_requests_and_every_access(client, cli, mailbox, released):
+    owners, _, auditor, _ = released
+    ana = who(client, owners["ana"][0])
+    story = client.get(f"/api/v1/audit/owners/{ana}/timeline", headers=auditor).get_json()
+    kinds = [event["type"] for event in story["events"]]
+    assert kinds[0] == "FootageRequested" and "FootageReceived" in kinds
+    assert "AccountOpened" not in kinds  # an agency's auditor sees what its canvasses did
+    assert [row["action"] for row in story["accesses"]] == ["exported", "downloaded"]
+    assert "@example.org" not in json.dumps(story)
+
+    city = staff(cli, client, mailbox, "auditor", "ALL", "aud.lou@city.example")
+    whole = client.get(f"/api/v1/audit/owners/{ana}/timeline", headers=city).get_json()
+    kinds = [event["type"] for event in whole["events"]]
+    assert kinds[:2] == ["AccountOpened", "PasswordSet"] and "SiteRegistered" in kinds
+    assert "@example.org" not in json.dumps(whole)  # the address stays sealed
+    other = staff(cli, client, mailbox, "auditor", "OPD", "aud.kay@opd.example")
+    nothing = client.get(f"/api/v1/audit/owners/{ana}/timeline", headers=other).get_json()
+    assert nothing == {"events": [], "accesses": []}
