@@ -23,6 +23,7 @@ from accounts.handlers import AccountService
 from accounts.projection import users
 from canvass.intake import FootageDesk
 from canvass.projection import requests
+from events_store.database import checkpoint_sqlite_wal
 from events_store.outbox import Outbox
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
@@ -71,7 +72,7 @@ class Eraser:
         with self._engine.begin() as conn:
             self._outbox.forget_subject(conn, user_id)
         self._projections.catch_up()
-        self._empty_write_ahead_log()
+        checkpoint_sqlite_wal(self._engine, "TRUNCATE")
         return Erasure(user_id, left, files, newly)
 
     def apply_retention(
@@ -125,15 +126,6 @@ class Eraser:
         for site_id in site_ids:
             self._registry.execute(rc.UnregisterSite(site_id, owner_id), {"actor": actor})
         return len(site_ids)
-
-    def _empty_write_ahead_log(self) -> None:
-        if self._engine.dialect.name != "sqlite":
-            return
-        raw = self._engine.raw_connection()
-        try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
-        finally:
-            raw.close()
 
 
 def _utc(moment: datetime) -> datetime:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events_store import EventStore
+from events_store.database import checkpoint_sqlite_wal
 from events_store.model import StoredRow
 from events_store.projections import ProjectionRunner
 
@@ -119,16 +120,9 @@ class VerifiableLog:
 
     def _make_durable(self) -> None:
         """Before signing, make sure what is signed survives a power cut: with SQLite's
-        `synchronous=NORMAL` the newest commits may sit in the write-ahead log unsynced."""
-        if self._engine.dialect.name != "sqlite":
-            return  # PostgreSQL has flushed every commit to disk already
-        # A checkpoint syncs the write-ahead log to disk before copying it into the database;
-        # PASSIVE never waits for readers. Outside a transaction, on the driver's connection.
-        raw = self._engine.raw_connection()
-        try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
-        finally:
-            raw.close()
+        `synchronous=NORMAL` the newest commits may sit in the write-ahead log unsynced
+        (PostgreSQL has flushed every commit already)."""
+        checkpoint_sqlite_wal(self._engine, "PASSIVE")
 
 
 def exported(row: StoredRow) -> dict[str, Any]:

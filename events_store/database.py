@@ -57,6 +57,24 @@ def _serialize_sqlite_writes(engine: sa.Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def checkpoint_sqlite_wal(engine: sa.Engine, mode: str) -> None:
+    """On SQLite, checkpoint the write-ahead log (nothing to do on PostgreSQL).
+
+    Every mode first syncs the log to disk, so commits made at `synchronous=NORMAL` survive a
+    power cut; PASSIVE never waits for readers; TRUNCATE also empties the log file, so no old
+    page stays in it. It runs outside any transaction, on the driver's own connection.
+    """
+    if mode not in ("PASSIVE", "FULL", "RESTART", "TRUNCATE"):
+        raise ValueError(f"unknown checkpoint mode {mode!r}")
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute(f"PRAGMA wal_checkpoint({mode})")  # type: ignore[union-attr]
+    finally:
+        raw.close()
+
+
 class UtcDateTime(sa.TypeDecorator[datetime]):
     """A point in time stored as UTC and read back as an aware UTC datetime, on every backend.
 
