@@ -33,7 +33,7 @@ class LoginLimiter:
             row = conn.execute(sa.select(failures).where(failures.c.key == key)).first()
         if row is None:
             return
-        started = _aware(row.window_start)
+        started = row.window_start
         ends = started + self.window
         now = datetime.now(UTC)
         if row.failures >= self.limit and now < ends:
@@ -46,7 +46,7 @@ class LoginLimiter:
             row = conn.execute(sa.select(failures).where(failures.c.key == key)).first()
             if row is None:
                 conn.execute(failures.insert().values(key=key, window_start=now, failures=1))
-            elif now - _aware(row.window_start) >= self.window:
+            elif now - row.window_start >= self.window:
                 conn.execute(
                     failures.update()
                     .where(failures.c.key == key)
@@ -63,7 +63,3 @@ class LoginLimiter:
         """Forget the key's failures."""
         with self._engine.begin() as conn:
             conn.execute(failures.delete().where(failures.c.key == key))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -76,7 +76,7 @@ def _overrides(cases: dict[str, Any]) -> list[Flag]:
         Flag(
             "override",
             RULES["override"],
-            _utc(row.updated_at),
+            row.updated_at,
             row.agency,
             row.case_number,
             row.canvass_id,
@@ -93,13 +93,13 @@ def _taken(releases: list[Any], cases: dict[str, Any]) -> list[Flag]:
         case = cases[row.canvass_id]
         where = (row.agency, row.case_number, row.canvass_id, row.actor, row.subject_id)
         if row.actor != case.investigator_id:
-            flags.append(Flag("not_on_case", RULES["not_on_case"], _utc(row.recorded_at), *where))
-        if case.status in FINISHED and _utc(row.recorded_at) > _utc(case.updated_at):
+            flags.append(Flag("not_on_case", RULES["not_on_case"], row.recorded_at, *where))
+        if case.status in FINISHED and row.recorded_at > case.updated_at:
             flags.append(
                 Flag(
                     "outside_active_canvass",
                     RULES["outside_active_canvass"],
-                    _utc(row.recorded_at),
+                    row.recorded_at,
                     *where,
                 )
             )
@@ -109,21 +109,21 @@ def _taken(releases: list[Any], cases: dict[str, Any]) -> list[Flag]:
 def _night_bulk(releases: list[Any], zone: tzinfo) -> list[Flag]:
     by_actor: dict[str, list[Any]] = defaultdict(list)
     for row in releases:
-        hour = _utc(row.recorded_at).astimezone(zone).hour
+        hour = row.recorded_at.astimezone(zone).hour
         if hour >= NIGHT_STARTS or hour < NIGHT_ENDS:
             by_actor[row.actor].append(row)
     flags = []
     for actor, rows in by_actor.items():
         start = 0
         for end, row in enumerate(rows):  # a sliding hour over the actor's night releases
-            while _utc(row.recorded_at) - _utc(rows[start].recorded_at) > timedelta(hours=1):
+            while row.recorded_at - rows[start].recorded_at > timedelta(hours=1):
                 start += 1
             if end - start + 1 == BULK_PER_HOUR:
                 flags.append(
                     Flag(
                         "after_hours_bulk",
                         RULES["after_hours_bulk"],
-                        _utc(row.recorded_at),
+                        row.recorded_at,
                         row.agency,
                         actor=actor,
                     )
@@ -140,7 +140,7 @@ def _targeted(conn: sa.Connection, cases: dict[str, Any]) -> list[Flag]:
     by_owner: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     for owner_id, canvass_id, sent_at in sent:
         if canvass_id in cases:
-            by_owner[owner_id].append((_utc(sent_at), canvass_id))
+            by_owner[owner_id].append((sent_at, canvass_id))
     flags = []
     for owner_id, asked in by_owner.items():
         for index in range(TARGETED_CANVASSES - 1, len(asked)):
@@ -161,7 +161,3 @@ def _targeted(conn: sa.Connection, cases: dict[str, Any]) -> list[Flag]:
                 )
                 break  # once per owner is enough to look
     return flags
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

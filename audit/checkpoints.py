@@ -33,6 +33,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from events_store.database import UtcDateTime
+
 from .merkle import HASH_SIZE
 from .tree import TreeReader
 
@@ -49,7 +51,7 @@ audit_checkpoints = sa.Table(
     metadata,
     sa.Column("tree_size", sa.BigInteger(), primary_key=True, autoincrement=False),
     sa.Column("root", sa.LargeBinary(32), nullable=False),
-    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("issued_at", UtcDateTime(), nullable=False),
     sa.Column("note", sa.Text(), nullable=False),
 )
 
@@ -195,8 +197,7 @@ class Checkpoints:
             row = conn.execute(query).one_or_none()
         if row is None:
             return None
-        at = row.issued_at if row.issued_at.tzinfo else row.issued_at.replace(tzinfo=UTC)
-        return IssuedCheckpoint(int(row.tree_size), bytes(row.root), at, row.note)
+        return IssuedCheckpoint(int(row.tree_size), bytes(row.root), row.issued_at, row.note)
 
     def _connect(self) -> AbstractContextManager[sa.Connection]:
         if isinstance(self._db, sa.Connection):
@@ -214,7 +215,7 @@ _INSERT = sa.text(
     " VALUES (:tree_size, :root, :issued_at, :note) ON CONFLICT (tree_size) DO NOTHING"
 ).bindparams(
     sa.bindparam("root", type_=sa.LargeBinary()),
-    sa.bindparam("issued_at", type_=sa.DateTime(timezone=True)),
+    sa.bindparam("issued_at", type_=UtcDateTime()),
 )
 
 

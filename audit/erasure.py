@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -83,13 +83,12 @@ class Eraser:
         told = erased = 0
         for owner in self._owners():
             active = max(filter(None, (owner.updated_at, owner.site_at, owner.answered_at)))
-            active = _utc(active)
             if owner.erase_after is None:
                 if active <= now - inactive:
                     self._accounts.send_erasure_notice(owner.user_id, now + notice)
                     told += 1
-            elif _utc(owner.erase_after) <= now:
-                if active > _utc(owner.erase_after) - notice:
+            elif owner.erase_after <= now:
+                if active > owner.erase_after - notice:
                     self._accounts.keep(owner.user_id)  # they came back since the notice
                 else:
                     self.erase_owner(owner.user_id, "inactive", "retention")
@@ -126,7 +125,3 @@ class Eraser:
         for site_id in site_ids:
             self._registry.execute(rc.UnregisterSite(site_id, owner_id), {"actor": actor})
         return len(site_ids)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -186,10 +186,9 @@ class CanvassService:
             running = list(conn.execute(query))
         closed = 0
         for row in running:
-            opened_at = _aware(row.opened_at)
             if row.settled:
                 reason = "settled"
-            elif now >= opened_at + self._policy_for(row.agency).deadline:
+            elif now >= row.opened_at + self._policy_for(row.agency).deadline:
                 reason = "deadline"
             else:
                 continue
@@ -287,15 +286,7 @@ def _view(row: Any) -> dict[str, Any]:
     view = dict(row)
     view["area"] = json.loads(view["area"])
     view["exceedances"] = json.loads(view["exceedances"])
-    for key in ("window_start", "window_end", "opened_at", "updated_at"):
-        if view[key] is not None:
-            view[key] = _aware(view[key])
-    return view
-
-
-def _aware(moment: datetime) -> datetime:
-    """A stored time as UTC (SQLite keeps no offset)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return view  # times come back aware, in UTC (UtcDateTime columns)
 
 
 def _alert(canvass_id: str, request_ids: tuple[str, ...], state: CanvassState) -> list[Any]:

@@ -5,7 +5,7 @@ instead of a bearer token."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -71,8 +71,6 @@ def local_time(moment: datetime | None) -> str:
     """A stored time in the service's time zone, as people read it."""
     if moment is None:
         return ""
-    if moment.tzinfo is None:  # SQLite keeps no offset; stored times are UTC
-        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(_zone()).strftime("%a %d %b %Y, %H:%M %Z")
 
 
