@@ -13,9 +13,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Response
 
 from events_store import RecordedEvent
 from events_store.database import UtcDateTime
+from events_store.projections import ProjectionRunner
 
 access = sa.Table(
     "audit_access",
@@ -86,6 +88,7 @@ class AccessQuery:
     agency: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    canvass_id: str | None = None
 
 
 def search(
@@ -108,7 +111,7 @@ def _conditions(query: AccessQuery, visible_agency: str) -> list[Any]:
     conditions: list[Any] = []
     if visible_agency != ALL_AGENCIES:
         conditions.append(access.c.agency == visible_agency)
-    for name in ("actor", "case_number", "subject_id", "action", "agency"):
+    for name in ("actor", "case_number", "subject_id", "action", "agency", "canvass_id"):
         value = getattr(query, name)
         if value:
             conditions.append(access.c[name] == value)
@@ -119,6 +122,12 @@ def _conditions(query: AccessQuery, visible_agency: str) -> list[Any]:
     return conditions
 
 
+def read_caught_up(projections: ProjectionRunner, engine: sa.Engine) -> sa.Connection:
+    """A read-only connection, once the access log has read every event so far."""
+    projections.catch_up([AccessLog.name])
+    return engine.connect().execution_options(read_only=True)
+
+
 def of_subject(conn: sa.Connection, subject_id: str) -> list[dict[str, Any]]:
     """Every access to one owner's data, newest first: what the owner's trail shows."""
     rows = conn.execute(
@@ -127,6 +136,15 @@ def of_subject(conn: sa.Connection, subject_id: str) -> list[dict[str, Any]]:
         .order_by(access.c.position.desc())
     )
     return [dict(row._mapping) for row in rows]
+
+
+def as_download(rows: list[dict[str, Any]], shape: str) -> Response:
+    """Rows as a file to save: `csv` for spreadsheets, `jsonl` for JSON Lines."""
+    body = as_csv(rows) if shape == "csv" else as_json_lines(rows)
+    kind = "text/csv" if shape == "csv" else "application/x-ndjson"
+    response = Response(body, mimetype=kind)
+    response.headers["Content-Disposition"] = f'attachment; filename="access-log.{shape}"'
+    return response
 
 
 def as_csv(rows: list[dict[str, Any]]) -> str:

@@ -214,15 +214,10 @@ def search_access(query: dict[str, Any]) -> Any:
         until=query.get("until"),
     )
     page, per_page, shape = query["page"], query["per_page"], query["format"]
-    engine = _caught_up()
-    with engine.connect().execution_options(read_only=True) as conn:
+    with _read() as conn:
         if shape != "json":
             rows, _ = a.search(conn, wanted, user.agency or "", 0, 1_000_000)
-            body = a.as_csv(rows) if shape == "csv" else a.as_json_lines(rows)
-            kind = "text/csv" if shape == "csv" else "application/x-ndjson"
-            response = Response(body, mimetype=kind)
-            response.headers["Content-Disposition"] = f'attachment; filename="access-log.{shape}"'
-            return response
+            return a.as_download(rows, shape)
         rows, total = a.search(conn, wanted, user.agency or "", (page - 1) * per_page, per_page)
     return {"accesses": rows, "total": total, "page": page, "per_page": per_page}
 
@@ -261,15 +256,13 @@ def my_accesses() -> Any:
     named)."""
     user = current_user()
     assert user is not None
-    with _caught_up().connect().execution_options(read_only=True) as conn:
+    with _read() as conn:
         return {"accesses": a.of_subject(conn, user.user_id)}
 
 
-def _caught_up() -> Any:
-    """The database, once the access log has read every event so far."""
+def _read() -> Any:
     services = current_app.extensions["canvass"]
-    services.projections.catch_up([a.AccessLog.name])
-    return services.engine
+    return a.read_caught_up(services.projections, services.engine)
 
 
 @blp.get("/anomalies")
@@ -283,7 +276,7 @@ def anomalies() -> Any:
     user = current_user()
     assert user is not None
     zone = ZoneInfo(current_app.config["TIME_ZONE"])
-    with _caught_up().connect().execution_options(read_only=True) as conn:
+    with _read() as conn:
         flags = find(conn, user.agency or "", zone)
     return {"flags": [flag.as_dict() for flag in flags], "rules": RULES}
 
@@ -300,7 +293,7 @@ def owner_story(subject_id: str) -> Any:
     services = current_app.extensions["canvass"]
     events = owner_timeline(services, subject_id, user.agency or "")
     query = a.AccessQuery(subject_id=subject_id)
-    with _caught_up().connect().execution_options(read_only=True) as conn:
+    with _read() as conn:
         rows, _ = a.search(conn, query, user.agency or "", 0, 1_000_000)
     return {
         "events": events,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from accounts.auth import current_user, page_allows
@@ -62,7 +62,7 @@ def search() -> ResponseReturnValue:
         with _read() as conn:
             if shape in ("csv", "jsonl"):
                 rows, _ = a.search(conn, wanted, user.agency or "", 0, 1_000_000)
-                return _download(rows, shape)
+                return a.as_download(rows, shape)
             rows, total = a.search(conn, wanted, user.agency or "", (page - 1) * PER_PAGE, PER_PAGE)
     with _read() as conn:
         flags = find(conn, user.agency or "", ZoneInfo(current_app.config["TIME_ZONE"]))
@@ -89,19 +89,17 @@ def timeline(canvass_id: str) -> ResponseReturnValue:
     assert user is not None
     services = current_app.extensions["canvass"]
     events = canvass_timeline(services, canvass_id, user.agency or "")
+    query = a.AccessQuery(canvass_id=canvass_id)
     with _read() as conn:
-        accesses, _ = a.search(conn, a.AccessQuery(), user.agency or "", 0, 1_000_000)
-    accesses = [row for row in accesses if row["canvass_id"] == canvass_id]
+        accesses, _ = a.search(conn, query, user.agency or "", 0, 1_000_000)
     return render_template(
         "audit/timeline.html", canvass_id=canvass_id, events=events, accesses=accesses
     )
 
 
 def _read() -> Any:
-    """A read-only connection, once the access log has read every event so far."""
     services = current_app.extensions["canvass"]
-    services.projections.catch_up([a.AccessLog.name])
-    return services.engine.connect().execution_options(read_only=True)
+    return a.read_caught_up(services.projections, services.engine)
 
 
 def _day(text: str, name: str, errors: dict[str, str], next_day: bool = False) -> Any:
@@ -116,11 +114,3 @@ def _day(text: str, name: str, errors: dict[str, str], next_day: bool = False) -
         return None
     start = day.replace(tzinfo=ZoneInfo(current_app.config["TIME_ZONE"]))
     return start + timedelta(days=1) if next_day else start
-
-
-def _download(rows: list[dict[str, Any]], shape: str) -> Response:
-    body = a.as_csv(rows) if shape == "csv" else a.as_json_lines(rows)
-    kind = "text/csv" if shape == "csv" else "application/x-ndjson"
-    response = Response(body, mimetype=kind)
-    response.headers["Content-Disposition"] = f'attachment; filename="access-log.{shape}"'
-    return response
