@@ -22,7 +22,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from geographiclib.geodesic import Geodesic
 from marshmallow import ValidationError
 
 from accounts.auth import current_user, page_allows
@@ -30,12 +29,13 @@ from accounts.handlers import User
 from registry.errors import InvalidSite
 
 from . import exports
-from .candidates import Candidate, CandidateList
+from .canvass_map import SITE_STATUS, VISIT_RESULT_NAMES, map_data, site_statuses
 from .decider import LEGAL_BASES
 from .errors import InvalidCanvass, NotAllowedNow
+from .forms import canvass_from_form, visit_from_form
 from .handlers import CanvassService
 from .policy import CATEGORIES, CATEGORY_NAMES
-from .schemas import NewCanvassSchema, NewVisitSchema, ReasonSchema, canvass_details
+from .schemas import ReasonSchema
 
 bp = Blueprint("canvass_pages", __name__, template_folder="templates")
 
@@ -43,20 +43,6 @@ LEGAL_BASIS_NAMES = {
     "owner_consent": "The owner's consent",
     "warrant": "A warrant",
     "exigent_circumstances": "Exigent circumstances",
-}
-VISIT_RESULT_NAMES = {
-    "no_answer": "Nobody answered",
-    "no_camera": "No camera here",
-    "camera_present": "A camera is here",
-}
-# How a candidate's site looks on the map and in the list, by what its owner answered.
-SITE_STATUS = {
-    "not_asked": ("Not asked yet", "#1f5fa8"),
-    "offered": ("Offered footage", "#2e7d32"),
-    "no_footage": ("No relevant footage", "#6b7785"),
-    # declined, not answered yet, or not contactable: never told apart per site
-    "waiting": ("No answer to show", "#d9822b"),
-    "overwritten": ("Likely overwritten", "#9aa7b4"),
 }
 # Fields of the form grouped as the page shows them, so errors appear next to their input.
 FORM_GROUPS = {
@@ -117,7 +103,7 @@ def new_canvass() -> ResponseReturnValue:
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            details = _details_from(values)
+            details = canvass_from_form(values, _zone())
             canvass_id = _service().open(_user(), details)
             _service().submit(_user(), canvass_id)
         except (InvalidCanvass, InvalidSite) as refused:
@@ -151,7 +137,7 @@ def check() -> ResponseReturnValue:
     form["justification"] = form.get("justification", "").strip() or "(not written yet)"
     form["legal_basis"] = form.get("legal_basis") or LEGAL_BASES[0]
     try:
-        details = _details_from(form, geocode=False)
+        details = canvass_from_form(form, _zone(), geocode=False)
     except (InvalidCanvass, InvalidSite) as refused:
         return jsonify(within_limits=False, refusals=refused.errors, exceedances={})
     return jsonify(_service().check(_user(), details))
@@ -166,7 +152,7 @@ def canvass(canvass_id: str) -> ResponseReturnValue:
     found = service.candidates(user, canvass_id)
     answers = service.requests(user, canvass_id)
     visits = service.visits(user, canvass_id)
-    statuses = _site_statuses(view, found, answers)
+    statuses = site_statuses(view, found, answers)
     return render_template(
         "canvass/canvass.html",
         canvass=view,
@@ -175,7 +161,7 @@ def canvass(canvass_id: str) -> ResponseReturnValue:
         statuses=statuses,
         files=current_app.extensions["canvass"].footage.listing(canvass_id),
         visits=visits,
-        map_data=json.dumps(_map_data(view, found, statuses, visits)),
+        map_data=json.dumps(map_data(view, found, statuses, visits)),
         user=user,
         visit_results=list(VISIT_RESULT_NAMES.items()),
     )
@@ -221,31 +207,9 @@ def cancel(canvass_id: str) -> ResponseReturnValue:
 @page_allows("canvass.visit")
 def record_visit(canvass_id: str) -> ResponseReturnValue:
     """Log a door-to-door visit from the canvass page."""
-    form = request.form.to_dict()
-    body: dict[str, Any] = {
-        "latitude": form.get("latitude") or None,
-        "longitude": form.get("longitude") or None,
-        "address": form.get("address") or None,
-        "result": form.get("result", ""),
-        "retention_days": _whole_number(form.get("retention_days")),
-        "clock_offset_seconds": _whole_number(form.get("clock_offset_seconds")),
-        "contact_made": form.get("contact_made") == "yes",
-        "revisit_due": form.get("revisit_due") or None,
-        "note": form.get("note") or None,
-    }
-    if body["latitude"] is None and body["longitude"] is None and body["address"]:
-        errors: dict[str, list[str]] = {}
-        place = _incident({"address": body["address"]}, errors, geocode=True)
-        if errors:
-            return _visit_refused(canvass_id, errors)
-        body |= place
     try:
-        visit = NewVisitSchema().load(body)
-        if visit["revisit_due"] is not None:
-            visit["revisit_due"] = visit["revisit_due"].isoformat()
+        visit = visit_from_form(request.form.to_dict())
         _service().record_visit(_user(), canvass_id, visit)
-    except ValidationError as invalid:
-        return _visit_refused(canvass_id, _flatten(invalid.messages))
     except (InvalidCanvass, InvalidSite) as refused:
         return _visit_refused(canvass_id, refused.errors)
     except NotAllowedNow as refused:
@@ -379,182 +343,7 @@ def _not_sent(outcome: dict[str, int]) -> str:
     return f" Not sent: {'; '.join(parts)}." if parts else ""
 
 
-def _details_from(form: dict[str, str], *, geocode: bool = True) -> dict[str, Any]:
-    """The form's fields as the details of a canvass, or InvalidCanvass field by field."""
-    errors: dict[str, list[str]] = {}
-    body: dict[str, Any] = {
-        key: form.get(key, "").strip()
-        for key in ("case_number", "category", "justification", "legal_basis")
-    }
-    if not body["legal_basis"]:
-        errors["legal_basis"] = ["Choose the legal basis for asking owners."]
-        del body["legal_basis"]
-    for key in ("window_start", "window_end"):
-        body[key] = _aware(form.get(key, ""), key, errors)
-    body["incident"] = _incident(form, errors, geocode)
-    body["area"] = _area(form, errors)
-    try:
-        loaded = NewCanvassSchema(partial=("legal_basis",)).load(body)
-    except ValidationError as invalid:
-        for key, messages in _flatten(invalid.messages).items():
-            errors.setdefault(key, messages)
-    if errors:
-        raise InvalidCanvass(errors)
-    return canvass_details(loaded)
-
-
-def _aware(text: str, key: str, errors: dict[str, list[str]]) -> str | None:
-    """A date and time typed in the service's time zone, as ISO text with its offset."""
-    if not text.strip():
-        errors[key] = ["Give a date and time."]
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        errors[key] = ["Give a date and time like 2026-11-20 21:30."]
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_zone())
-    return moment.isoformat()
-
-
-def _incident(form: dict[str, str], errors: dict[str, list[str]], geocode: bool) -> Any:
-    latitude, longitude = form.get("latitude", "").strip(), form.get("longitude", "").strip()
-    if latitude or longitude:
-        return {"latitude": latitude or None, "longitude": longitude or None}
-    address = form.get("address", "").strip()
-    if address and geocode:
-        from registry.actions import candidates
-
-        places = candidates(address)
-        if len(places) == 1:
-            return {"latitude": places[0].latitude, "longitude": places[0].longitude}
-        errors["address"] = [
-            "We could not find this address. Check it, or click the map where it happened."
-            if not places
-            else "This address matches several places. Add the town, or click the map."
-        ]
-    elif not address:
-        errors["incident"] = ["Click the map where it happened, or give its address."]
-    return None
-
-
-def _area(form: dict[str, str], errors: dict[str, list[str]]) -> Any:
-    if form.get("shape", "circle") == "polygon":
-        try:
-            corners = json.loads(form.get("polygon") or "[]")
-        except ValueError:
-            corners = None
-        if not corners:
-            errors["polygon"] = ["Draw the area on the map: click each corner in turn."]
-            return None
-        return {"polygon": corners}
-    radius = form.get("radius_m", "").strip()
-    if not radius:
-        errors["radius_m"] = ["Give the radius in metres, e.g. 250."]
-        return None
-    return {"radius_m": radius}
-
-
-def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Marshmallow's nested messages keyed by the form's field names."""
-    flat: dict[str, list[str]] = {}
-    for key, value in dict(messages).items():
-        name = prefix if key == "_schema" else str(key)
-        if isinstance(value, dict):
-            inner = _flatten(value, name)
-            if name in ("incident", "area", "place") or key.isdigit():
-                for inner_key, inner_messages in inner.items():
-                    flat.setdefault(inner_key or name, []).extend(inner_messages)
-            else:
-                flat.setdefault(name, []).extend(m for ms in inner.values() for m in ms)
-        else:
-            flat.setdefault(name or "form", []).extend(
-                value if isinstance(value, list) else [str(value)]
-            )
-    return flat
-
-
-def _whole_number(text: str | None) -> int | str | None:
-    """A typed whole number as an int; anything else as typed, for the schema to explain."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        return text
-
-
 def _visit_refused(canvass_id: str, errors: dict[str, list[str]]) -> ResponseReturnValue:
     message = " ".join(m for ms in errors.values() for m in ms)
     flash(f"The visit was not logged: {message}", "error")
     return redirect(url_for(".canvass", canvass_id=canvass_id, _anchor="visits"))
-
-
-def _site_statuses(
-    canvass: dict[str, Any], found: CandidateList, answers: dict[str, Any]
-) -> dict[str, str]:
-    """Each candidate site's status as an investigator may see it."""
-    statuses: dict[str, str] = {}
-    asked = canvass["status"] in ("dispatched", "closed")
-    offered = set(answers["sites_offering_footage"])
-    without = set(answers["sites_without_footage"])
-    for candidate in found.ranked:
-        if candidate.site_id in offered:
-            status = "offered"
-        elif candidate.site_id in without:
-            status = "no_footage"
-        else:
-            status = "waiting" if asked else "not_asked"
-        statuses[candidate.site_id] = status
-    for candidate in found.likely_overwritten:
-        statuses.setdefault(candidate.site_id, "overwritten")
-    return statuses
-
-
-def _map_data(
-    canvass: dict[str, Any],
-    found: CandidateList,
-    statuses: dict[str, str],
-    visits: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """What the canvass map draws. Candidates are placed by their rounded distance and
-    bearing from the incident: the facts the investigator sees, nothing more precise."""
-    incident = (canvass["incident_latitude"], canvass["incident_longitude"])
-    return {
-        "incident": incident,
-        "area": canvass["area"],
-        "candidates": [
-            _map_candidate(incident, candidate, statuses[candidate.site_id], rank)
-            for rank, candidate in enumerate([*found.ranked, *found.likely_overwritten], 1)
-        ],
-        "visits": [
-            {
-                "latitude": visit["latitude"],
-                "longitude": visit["longitude"],
-                "result": VISIT_RESULT_NAMES.get(visit["result"], visit["result"]),
-            }
-            for visit in visits
-        ],
-    }
-
-
-def _map_candidate(
-    incident: tuple[float, float], candidate: Candidate, status: str, rank: int
-) -> dict[str, Any]:
-    at = Geodesic.WGS84.Direct(
-        incident[0], incident[1], candidate.about_bearing, candidate.about_distance_m
-    )
-    return {
-        "rank": rank,
-        "latitude": round(at["lat2"], 4),  # about 10 m, as coarse as the facts behind it
-        "longitude": round(at["lon2"], 4),
-        "bearing": candidate.bearing_degrees,
-        "fov": candidate.field_of_view_degrees,
-        "range": candidate.range_metres,
-        "covers": candidate.view_covers_incident,
-        "status": status,
-        "colour": SITE_STATUS[status][1],
-        "label": f"{rank}. {SITE_STATUS[status][0]}",
-    }

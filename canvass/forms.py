@@ -1,0 +1,152 @@
+"""The staff pages' forms read into what the canvass service takes: a canvass from the
+canvass form (times typed in the service's time zone, the area as a circle or drawn corners)
+and a door-to-door visit. Refusals come back field by field, as InvalidCanvass."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, tzinfo
+from typing import Any
+
+from marshmallow import ValidationError
+
+from registry.actions import candidates
+
+from .errors import InvalidCanvass
+from .schemas import NewCanvassSchema, NewVisitSchema, canvass_details
+
+
+def canvass_from_form(
+    form: dict[str, str], zone: tzinfo, *, geocode: bool = True
+) -> dict[str, Any]:
+    """The form's fields as the details of a canvass, or InvalidCanvass field by field."""
+    errors: dict[str, list[str]] = {}
+    body: dict[str, Any] = {
+        key: form.get(key, "").strip()
+        for key in ("case_number", "category", "justification", "legal_basis")
+    }
+    if not body["legal_basis"]:
+        errors["legal_basis"] = ["Choose the legal basis for asking owners."]
+        del body["legal_basis"]
+    for key in ("window_start", "window_end"):
+        body[key] = _typed_time(form.get(key, ""), key, zone, errors)
+    body["incident"] = _place(form, errors, geocode)
+    body["area"] = _area(form, errors)
+    try:
+        loaded = NewCanvassSchema(partial=("legal_basis",)).load(body)
+    except ValidationError as invalid:
+        for key, messages in flatten(invalid.messages).items():
+            errors.setdefault(key, messages)
+    if errors:
+        raise InvalidCanvass(errors)
+    return canvass_details(loaded)
+
+
+def _typed_time(text: str, key: str, zone: tzinfo, errors: dict[str, list[str]]) -> str | None:
+    """A date and time typed in the service's time zone, as ISO text with its offset."""
+    if not text.strip():
+        errors[key] = ["Give a date and time."]
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        errors[key] = ["Give a date and time like 2026-11-20 21:30."]
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.isoformat()
+
+
+def _place(form: dict[str, str], errors: dict[str, list[str]], geocode: bool) -> Any:
+    latitude, longitude = form.get("latitude", "").strip(), form.get("longitude", "").strip()
+    if latitude or longitude:
+        return {"latitude": latitude or None, "longitude": longitude or None}
+    address = form.get("address", "").strip()
+    if address and geocode:
+        places = candidates(address)
+        if len(places) == 1:
+            return {"latitude": places[0].latitude, "longitude": places[0].longitude}
+        errors["address"] = [
+            "We could not find this address. Check it, or click the map where it happened."
+            if not places
+            else "This address matches several places. Add the town, or click the map."
+        ]
+    elif not address:
+        errors["incident"] = ["Click the map where it happened, or give its address."]
+    return None
+
+
+def _area(form: dict[str, str], errors: dict[str, list[str]]) -> Any:
+    if form.get("shape", "circle") == "polygon":
+        try:
+            corners = json.loads(form.get("polygon") or "[]")
+        except ValueError:
+            corners = None
+        if not corners:
+            errors["polygon"] = ["Draw the area on the map: click each corner in turn."]
+            return None
+        return {"polygon": corners}
+    radius = form.get("radius_m", "").strip()
+    if not radius:
+        errors["radius_m"] = ["Give the radius in metres, e.g. 250."]
+        return None
+    return {"radius_m": radius}
+
+
+def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested messages keyed by the form's field names."""
+    flat: dict[str, list[str]] = {}
+    for key, value in dict(messages).items():
+        name = prefix if key == "_schema" else str(key)
+        if isinstance(value, dict):
+            inner = flatten(value, name)
+            if name in ("incident", "area", "place") or key.isdigit():
+                for inner_key, inner_messages in inner.items():
+                    flat.setdefault(inner_key or name, []).extend(inner_messages)
+            else:
+                flat.setdefault(name, []).extend(m for ms in inner.values() for m in ms)
+        else:
+            flat.setdefault(name or "form", []).extend(
+                value if isinstance(value, list) else [str(value)]
+            )
+    return flat
+
+
+def visit_from_form(form: dict[str, str]) -> dict[str, Any]:
+    """The visit form's fields as a door-to-door visit, or InvalidCanvass field by field.
+    A visit placed by its address alone is looked up in the geocoder."""
+    body: dict[str, Any] = {
+        "latitude": form.get("latitude") or None,
+        "longitude": form.get("longitude") or None,
+        "address": form.get("address") or None,
+        "result": form.get("result", ""),
+        "retention_days": whole_number(form.get("retention_days")),
+        "clock_offset_seconds": whole_number(form.get("clock_offset_seconds")),
+        "contact_made": form.get("contact_made") == "yes",
+        "revisit_due": form.get("revisit_due") or None,
+        "note": form.get("note") or None,
+    }
+    if body["latitude"] is None and body["longitude"] is None and body["address"]:
+        errors: dict[str, list[str]] = {}
+        place = _place({"address": body["address"]}, errors, geocode=True)
+        if errors:
+            raise InvalidCanvass(errors)
+        body |= place
+    try:
+        visit: dict[str, Any] = NewVisitSchema().load(body)
+    except ValidationError as invalid:
+        raise InvalidCanvass(flatten(invalid.messages)) from None
+    if visit["revisit_due"] is not None:
+        visit["revisit_due"] = visit["revisit_due"].isoformat()
+    return visit
+
+
+def whole_number(text: str | None) -> int | str | None:
+    """A typed whole number as an int; anything else as typed, for the schema to explain."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return text
