@@ -45,7 +45,6 @@ from canvass_verify.merkle import ProofError, verify_consistency, verify_inclusi
 from canvass_verify.note import Checkpoint, VerifierKey, parse_checkpoint, read_note
 from events_store import NO_STREAM, EventStore, NewEvent
 from service import create_app
-from service.database import upgrade
 
 from . import common
 from .sides import EVENT_TYPE, METADATA, payload
@@ -57,20 +56,6 @@ TARGET = "at 1,000,000 events an inclusion proof is served in under 10 ms (HTTP 
 TARGET_MS = 10.0
 VERIFY = shutil.which("canvass-verify") or str(Path(sys.executable).parent / "canvass-verify")
 _LEAVES = sa.text("SELECT leaf_hash FROM events WHERE position <= :size ORDER BY position")
-
-
-@contextmanager
-def database(backend: str) -> Iterator[str]:
-    """A fresh, migrated database: an SQLite file or a PostgreSQL schema, gone afterwards."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="bench-audit-") as directory:
-            url = f"sqlite:///{Path(directory) / 'audit.db'}"
-            upgrade(url)
-            yield url
-        return
-    with common.postgres_schema("bench_audit") as (_, url):
-        upgrade(url)
-        yield url
 
 
 @contextmanager
@@ -374,7 +359,7 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     positions = [rng.randint(1, size) for _ in range(args.samples)]
     olds = [rng.randint(1, size - 1) for _ in range(args.samples)]
     few = args.reference_samples
-    with database(backend) as url, service(url) as app:
+    with common.migrated_database(backend, "audit") as url, service(url) as app:
         token = auditor_token(app)
         figures, saved_note = build(app, size)
         with served(app) as port:

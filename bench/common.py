@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import platform
 import sqlite3
+import tempfile
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import make_url
 
+from service.database import upgrade
 from tests import databases
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -80,3 +82,18 @@ def postgres_version(url: str) -> str | None:
 def postgres_schema(prefix: str) -> AbstractContextManager[tuple[str, str]]:
     """A schema of its own on the benchmark server, dropped afterwards: (name, URL)."""
     return databases.postgres_schema(prefix, postgres_base_url(), migrate=False)
+
+
+@contextmanager
+def migrated_database(backend: str, name: str) -> Iterator[str]:
+    """A fresh database migrated to the newest schema, gone afterwards: an SQLite file, or a
+    PostgreSQL schema named after `name`."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as directory:
+            url = f"sqlite:///{Path(directory) / f'{name}.db'}"
+            upgrade(url)
+            yield url
+        return
+    with postgres_schema(f"bench_{name}") as (_, url):
+        upgrade(url)
+        yield url

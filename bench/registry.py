@@ -16,12 +16,9 @@ import math
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +26,6 @@ import sqlalchemy as sa
 from events_store.database import create_engine
 from registry.geodesy import Circle, Point
 from registry.queries import cameras_within
-from service.database import upgrade
 
 from . import common
 
@@ -208,21 +204,8 @@ def _summary(timings: list[float]) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def database(backend: str) -> Iterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="bench-registry-") as directory:
-            url = f"sqlite:///{Path(directory) / 'registry.db'}"
-            upgrade(url)
-            yield url
-        return
-    with common.postgres_schema("bench_registry") as (_, url):
-        upgrade(url)
-        yield url
-
-
 def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
-    with database(backend) as url:
+    with common.migrated_database(backend, "registry") as url:
         engine = create_engine(url)
         started = time.perf_counter()
         points = fill(engine, args.cameras, seed=11)
