@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from events_store import RecordedEvent
 from events_store.database import UtcDateTime
-from events_store.sealing import opened_data
+from events_store.sealing import domain_events
 from events_store.vault import KeyVault
 
 from . import events as e
@@ -53,11 +53,7 @@ class AccountsProjection:
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
         """Apply the account events of a batch; other events pass by."""
-        for recorded in events:
-            kind = e.EVENT_TYPES.get(recorded.type)
-            if kind is None:
-                continue
-            event = kind.from_data(opened_data(self._vault, recorded))
+        for event, recorded in domain_events(events, e.EVENT_TYPES, self._vault):
             self._apply(conn, event, recorded)
 
     def clear(self, conn: sa.Connection) -> None:

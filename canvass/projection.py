@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from events_store import RecordedEvent
 from events_store.database import UtcDateTime
-from events_store.sealing import opened_data
+from events_store.sealing import domain_events
 from events_store.vault import KeyVault
 
 from . import events as e
@@ -74,10 +74,8 @@ class CanvassProjection:
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
         """Apply the canvass events of a batch; other events pass by."""
-        for recorded in events:
-            kind = e.EVENT_TYPES.get(recorded.type)
-            if kind is not None:
-                self._apply(conn, kind.from_data(opened_data(self._vault, recorded)), recorded)
+        for event, recorded in domain_events(events, e.EVENT_TYPES, self._vault):
+            self._apply(conn, event, recorded)
 
     def clear(self, conn: sa.Connection) -> None:
         """Empty the read model before a rebuild."""
@@ -170,11 +168,7 @@ class RequestsProjection:
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
         """Apply the request events of a batch; other events pass by."""
-        for recorded in events:
-            kind = e.REQUEST_EVENT_TYPES.get(recorded.type)
-            if kind is None:
-                continue
-            event = kind.from_data(opened_data(None, recorded))
+        for event, recorded in domain_events(events, e.REQUEST_EVENT_TYPES, None):
             row = requests.c.request_id == event.request_id
             at = recorded.recorded_at
             if isinstance(event, e.FootageRequested):

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 from .errors import ConcurrencyError
 from .model import NO_STREAM, RecordedEvent
 from .outbox import OutgoingMessage
-from .sealing import DomainEvent, opened_data, to_new_event
+from .sealing import DomainEvent, domain_events, to_new_event
 from .store import EventStore
 from .vault import KeyVault
 
@@ -32,11 +32,7 @@ class StreamModel(Generic[State]):
 
     def fold(self, stored: Sequence[RecordedEvent]) -> State:
         """The state after the stored events; personal fields are not opened for this."""
-        events = (
-            self.event_types[r.type].from_data(opened_data(None, r))
-            for r in stored
-            if r.type in self.event_types
-        )
+        events = (event for event, _ in domain_events(stored, self.event_types, None))
         return reduce(self.evolve, events, self.initial)
 
 

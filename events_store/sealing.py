@@ -9,6 +9,7 @@ personal fields are None.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
@@ -67,3 +68,16 @@ def opened_data(vault: KeyVault | None, recorded: RecordedEvent) -> dict[str, An
         with contextlib.suppress(SubjectErasedError):
             data.update(vault.open(sealed, recorded.event_id, PRIVATE))
     return data
+
+
+def domain_events(
+    recorded: Iterable[RecordedEvent],
+    event_types: Mapping[str, type[E]],
+    vault: KeyVault | None,
+) -> Iterator[tuple[E, RecordedEvent]]:
+    """The events of the given types, rebuilt with their personal fields opened (without a
+    vault: left out), each beside its stored record; other events pass by."""
+    for stored in recorded:
+        kind = event_types.get(stored.type)
+        if kind is not None:
+            yield kind.from_data(opened_data(vault, stored)), stored
