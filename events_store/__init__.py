@@ -9,6 +9,8 @@ from .errors import (
     DuplicateEventError,
     EventStoreError,
     InvalidEventError,
+    ProjectionFailed,
+    ProjectionUnavailable,
     SubjectErasedError,
     UnsupportedDatabaseError,
 )
@@ -26,6 +28,8 @@ __all__ = [
     "EventStoreError",
     "InvalidEventError",
     "NewEvent",
+    "ProjectionFailed",
+    "ProjectionUnavailable",
     "RecordedEvent",
     "StoredRow",
     "StreamState",

@@ -50,3 +50,40 @@ class SubjectErasedError(EventStoreError):
 
 class DecryptionError(EventStoreError):
     """A sealed value does not open: it was altered or moved to another event or field."""
+
+
+class ProjectionUnavailable(EventStoreError):
+    """A read model this command needs stopped at an event it could not apply: the command
+    was refused before anything was written (or, if `recorded`, written but not yet shown)."""
+
+    retry_after_seconds = 300
+
+    def __init__(self, projection: str, position: int, recorded: bool = False) -> None:
+        self.projection = projection
+        self.position = position
+        self.recorded = recorded
+        part = f"this part of the service (the {projection.replace('_', ' ')} records)"
+        if recorded:
+            message = (
+                f"Your change was recorded, but {part} is being repaired after a fault: "
+                "it will show once the repair is done."
+            )
+        else:
+            message = (
+                f"{part.capitalize()} is being repaired after a fault, so nothing was "
+                "changed. Please try again later."
+            )
+        super().__init__(message)
+
+
+class ProjectionFailed(EventStoreError):
+    """A projection could not apply an event (the error is described without personal data)."""
+
+    def __init__(self, projection: str, position: int, event_type: str, error: str) -> None:
+        self.projection = projection
+        self.position = position
+        self.event_type = event_type
+        self.error = error
+        super().__init__(
+            f"projection {projection} could not apply event {position:,} ({event_type}): {error}"
+        )
