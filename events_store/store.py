@@ -28,6 +28,9 @@ from .upcasting import Upcasters
 MAX_EVENTS_PER_APPEND: Final = 1000
 MAX_PAYLOAD_BYTES: Final = 256 * 1024
 MAX_READ_LIMIT: Final = 10_000
+# RFC 8785, the log's canonical encoding, writes numbers as IEEE 754 doubles: exact only
+# for integers up to this size.
+MAX_EXACT_INTEGER: Final = 2**53 - 1
 
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -43,6 +46,7 @@ class EventStore:
     def __init__(self, recorder: Recorder, upcasters: Upcasters | None = None) -> None:
         self._recorder = recorder
         self._upcasters = upcasters or Upcasters()
+        self._guards: list[Callable[[set[str]], None]] = []
 
     @classmethod
     def from_url(
@@ -81,6 +85,11 @@ class EventStore:
 
     # --- writing -----------------------------------------------------------------
 
+    def guard_appends(self, guard: Callable[[set[str]], None]) -> None:
+        """Have `guard` see the event types of every append before it is written; whatever
+        it raises refuses the append (a projection that has stopped refuses what it reads)."""
+        self._guards.append(guard)
+
     def append(
         self,
         stream_id: str,
@@ -98,6 +107,8 @@ class EventStore:
         _check_stream_id(stream_id)
         _check_expected_version(expected_version)
         pending = _encode_batch(events)
+        for guard in self._guards:
+            guard({event.type for event in pending})
         created = format_timestamp(utc_now())
         outgoing = [
             (m.message_id, created, m.subject_id, m.recipient, m.subject, m.body) for m in messages
@@ -226,6 +237,25 @@ def _encode(event: NewEvent) -> PendingEvent:
     )
 
 
+def _unrepresentable(payload: dict[str, object]) -> str | None:
+    """What in a (plain JSON) payload no backend or canonical encoding holds exactly: the
+    NUL character (PostgreSQL text refuses it) and integers beyond 2**53 - 1."""
+    pending: list[object] = [payload]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return "a NUL character (U+0000)"
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+            pending.extend(value.keys())
+        elif isinstance(value, list | tuple):
+            pending.extend(value)
+        elif type(value) is int and not -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER:
+            return f"an integer beyond +-{MAX_EXACT_INTEGER}"
+    return None
+
+
 def _canonical_event_id(event_id: object) -> str:
     """The lower-case hyphenated form of a UUID, which is how event ids are stored."""
     if isinstance(event_id, str) and _CANONICAL_UUID.fullmatch(event_id):
@@ -240,9 +270,12 @@ def _payload_json(payload: object, name: str, event_type: str) -> str:
     if type(payload) is not dict and not isinstance(payload, Mapping):
         raise InvalidEventError(f"{name} of {event_type} must be a JSON object")
     try:
-        text = canonical_json(payload if isinstance(payload, dict) else dict(payload))
+        plain = payload if isinstance(payload, dict) else dict(payload)
+        text = canonical_json(plain)
     except (TypeError, ValueError, RecursionError) as error:
         raise InvalidEventError(f"{name} of {event_type} is not plain JSON: {error}") from None
+    if problem := _unrepresentable(plain):
+        raise InvalidEventError(f"{name} of {event_type} holds {problem}")
     if len(text) * 4 > MAX_PAYLOAD_BYTES and len(text.encode()) > MAX_PAYLOAD_BYTES:
         raise InvalidEventError(
             f"{name} of {event_type} is larger than {MAX_PAYLOAD_BYTES // 1024} KiB"
