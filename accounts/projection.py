@@ -47,6 +47,7 @@ class AccountsProjection:
     """Keeps `accounts_users` and `accounts_tokens` up to date."""
 
     name = "accounts"
+    event_types = frozenset(e.EVENT_TYPES)
 
     def __init__(self, vault: KeyVault) -> None:
         self._vault = vault

@@ -46,6 +46,7 @@ class AccessLog:
     """Keeps `audit_access` up to date from the gateway's records."""
 
     name = "access_log"
+    event_types = frozenset({"FootageHandled"})
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
         """One row per release; other events pass by."""

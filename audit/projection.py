@@ -29,6 +29,7 @@ class EventCounts:
     """Counts events per calendar month (UTC) and type; holds nothing personal."""
 
     name = "event_counts"
+    event_types = None  # every event
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
         """Add a batch to the running counts with one upsert per month and type."""

@@ -37,6 +37,7 @@ class MerkleTree:
     """Projection that appends each event's leaf and every subtree it completes."""
 
     name = "merkle"
+    event_types = None  # every event
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
         """Add a batch of consecutive events with one bulk insert of all new nodes."""

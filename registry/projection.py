@@ -66,6 +66,7 @@ class RegistryProjection:
     """Keeps `registry_sites`, `registry_cameras` and the spatial index up to date."""
 
     name = "registry"
+    event_types = frozenset({*e.EVENT_TYPES, OWNER_ERASED})
 
     def __init__(self, vault: KeyVault, dialect_name: str) -> None:
         self._vault = vault
