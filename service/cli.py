@@ -13,6 +13,7 @@ from accounts.decider import STAFF_ROLES
 from accounts.errors import AccountExists, InvalidAccount
 from audit.checkpoints import CheckpointError, parse_and_verify
 from audit.merkle import root_of
+from events_store import ProjectionFailed
 from events_store.integrity import recompute_leaf_hash, verify_log
 from registry.commands import CameraSpec
 from registry.geocoding import load_gazetteer, read_openaddresses
@@ -96,7 +97,19 @@ def projections_status() -> None:
     width = max([len("projection"), *(len(row.name) for row in rows)])
     click.echo(f"{'projection':<{width}}  {'position':>10}  {'head':>10}  {'behind':>8}")
     for row in rows:
-        click.echo(f"{row.name:<{width}}  {row.position:>10,}  {row.head:>10,}  {row.behind:>8,}")
+        state = "  stopped" if row.failure else ""
+        click.echo(
+            f"{row.name:<{width}}  {row.position:>10,}  {row.head:>10,}  {row.behind:>8,}{state}"
+        )
+    for row in rows:
+        if row.failure:
+            at = row.failure.failed_at
+            when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else ""
+            click.echo(f"\n{row.name} stopped{when}: it {row.failure.describe()}.")
+            click.echo(
+                "  Repair: fix the code or register an upcaster that corrects the event, then "
+                f"run 'flask --app wsgi projections rebuild {row.name}'."
+            )
 
 
 @projections_cli.command("rebuild")
@@ -109,9 +122,29 @@ def projections_rebuild(name: str | None) -> None:
         raise click.ClickException(f"there is no projection named {name!r} (known: {known})")
     head = services().store.head()
     for each in [name] if name else runner.names:
-        with click.progressbar(length=head, label=f"Rebuilding {each}") as bar:
-            applied = runner.rebuild(each, progress=bar.update)
+        try:
+            with click.progressbar(length=head, label=f"Rebuilding {each}") as bar:
+                applied = runner.rebuild(each, progress=bar.update)
+        except ProjectionFailed as failed:
+            raise click.ClickException(
+                f"{failed}. Nothing was replaced: the read model {each} serves as before."
+            ) from None
         click.echo(f"{each}: replayed {applied:,} events.")
+
+
+@projections_cli.command("retry")
+@click.argument("name")
+def projections_retry(name: str) -> None:
+    """Carry on with stopped projection NAME from where it stopped (after a fix)."""
+    runner = services().projections
+    if name not in runner.names:
+        known = ", ".join(runner.names)
+        raise click.ClickException(f"there is no projection named {name!r} (known: {known})")
+    applied = runner.retry(name)
+    failure = runner.failures().get(name)
+    if failure:
+        raise click.ClickException(f"{name} applied {applied:,} events, then {failure.describe()}")
+    click.echo(f"{name}: applied {applied:,} events; it is up to date.")
 
 
 registry_cli = AppGroup("registry", help="Manage the camera registry.")

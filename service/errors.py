@@ -16,7 +16,12 @@ from accounts import errors as account
 from audit.merkle import TreeRangeError
 from canvass import errors as canvass
 from canvass.footage import FootageRejected
-from events_store import ConcurrencyError, InvalidEventError, SubjectErasedError
+from events_store import (
+    ConcurrencyError,
+    InvalidEventError,
+    ProjectionUnavailable,
+    SubjectErasedError,
+)
 from registry import errors as registry
 
 log = logging.getLogger(__name__)
@@ -28,6 +33,7 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     ConcurrencyError: (409, "conflict"),
     InvalidEventError: (422, "invalid"),
     SubjectErasedError: (410, "erased"),
+    ProjectionUnavailable: (503, "being_repaired"),
     account.InvalidAccount: (422, "invalid"),
     account.AccountExists: (409, "exists"),
     account.AccountNotFound: (404, "not_found"),
@@ -84,7 +90,8 @@ def error_response(status: int, code: str, message: str, errors: Any = None) -> 
             "error.html",
             title=title,
             advice=advice,
-            message=message if status < 500 else None,
+            # A 503 says, for people, what is unavailable and when to come back.
+            message=message if status < 500 or status == 503 else None,
             request_id=g.get("request_id"),
         )
         response = Response(page, mimetype="text/html")
