@@ -68,6 +68,7 @@ class CanvassProjection:
     """Keeps `canvass_canvasses` and `canvass_visits` up to date."""
 
     name = "canvass"
+    event_types = frozenset(e.EVENT_TYPES)
 
     def __init__(self, vault: KeyVault) -> None:
         self._vault = vault
@@ -165,6 +166,7 @@ class RequestsProjection:
     """Keeps `canvass_requests` up to date: statuses, never the owner's note."""
 
     name = "canvass_requests"
+    event_types = frozenset(e.REQUEST_EVENT_TYPES)
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
         """Apply the request events of a batch; other events pass by."""
