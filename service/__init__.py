@@ -24,7 +24,7 @@ from registry.api import blp as registry_api
 from registry.pages import bp as owner_pages
 from registry.pages import public as public_pages
 
-from . import cli, configuration, errors, observability
+from . import cli, configuration, errors, observability, openapi
 from .assets import bp as assets_blueprint
 from .health import blp as health_blueprint
 from .home import bp as home_blueprint
@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(canvass_api)
     api.register_blueprint(audit_api)
     api.register_blueprint(transparency_api)
+    openapi.init_app(app, api)
     app.register_blueprint(home_blueprint)
     app.register_blueprint(assets_blueprint)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import swagger_ui_bundle
+import flask_swagger_ui
 import xstatic.pkg.leaflet as leaflet
 from flask import Blueprint, Response, abort, send_from_directory
 
@@ -12,7 +12,8 @@ bp = Blueprint("assets", __name__, url_prefix="/assets")
 
 LIBRARIES = {
     "leaflet": Path(leaflet.BASE_DIR),
-    "swagger-ui": Path(swagger_ui_bundle.swagger_ui_path),
+    # Swagger UI 5, the first to read OpenAPI 3.1 documents like ours.
+    "swagger-ui": Path(flask_swagger_ui.__file__).parent / "dist",
 }
 ONE_DAY = 24 * 3600
 
