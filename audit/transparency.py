@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import MAXYEAR, UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -154,8 +154,10 @@ def _erasures(conn: sa.Connection, year: int | None) -> dict[str, int]:
 def _within(column: sa.ColumnElement[datetime], year: int | None) -> list[sa.ColumnElement[bool]]:
     if year is None:
         return []
-    start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
-    return [column >= start, column < end]
+    start = datetime(year, 1, 1, tzinfo=UTC)
+    if year == MAXYEAR:  # the last year datetime holds has no next year to end before
+        return [column >= start]
+    return [column >= start, column < datetime(year + 1, 1, 1, tzinfo=UTC)]
 
 
 def _published(agency: str, month: str, group: _Group) -> dict[str, Any]:
