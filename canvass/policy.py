@@ -7,6 +7,8 @@ case number, and purposes that are never allowed whatever anyone approves.
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -121,22 +123,100 @@ def _duration(span: timedelta) -> str:
     return f"{minutes} minutes"
 
 
-def policy_from_settings(settings: dict[str, object] | None) -> AgencyPolicy:
-    """An agency's policy from its settings (limits in square miles and minutes), defaults
-    for anything not given."""
-    given = dict(settings or {})
+def policy_from_settings(settings: object) -> AgencyPolicy:
+    """An agency's policy from its settings (limits in square miles, minutes and days),
+    defaults for anything not given; a wrong setting raises InvalidPolicySettings naming it."""
+    if settings is None:
+        return AgencyPolicy()
+    if not isinstance(settings, dict):
+        raise InvalidPolicySettings(
+            f"its policy must be a JSON object of settings, e.g. {_SETTINGS_EXAMPLE}."
+        )
+    for key in settings:
+        _known_setting(key)
     changes: dict[str, object] = {}
-    for key in ("min_area_sq_mi", "max_area_sq_mi"):
-        if key in given:
-            changes[key] = float(given.pop(key))  # type: ignore[arg-type]
+    for key, (unit, example, most) in _NUMBERS.items():
+        if key in settings:
+            changes[key] = _positive_number(key, settings[key], unit, example, most)
     for key in ("min_window", "max_window"):
-        if f"{key}_minutes" in given:
-            changes[key] = timedelta(minutes=float(given.pop(f"{key}_minutes")))  # type: ignore[arg-type]
-    if "deadline_days" in given:
-        changes["deadline"] = timedelta(days=float(given.pop("deadline_days")))  # type: ignore[arg-type]
+        if f"{key}_minutes" in changes:
+            changes[key] = timedelta(minutes=changes.pop(f"{key}_minutes"))  # type: ignore[arg-type]
+    if "deadline_days" in changes:
+        changes["deadline"] = timedelta(days=changes.pop("deadline_days"))  # type: ignore[arg-type]
     for key in ("case_number_pattern", "case_number_example"):
-        if key in given:
-            changes[key] = str(given.pop(key))
-    if given:
-        raise ValueError(f"unknown canvass policy settings: {', '.join(sorted(given))}")
-    return AgencyPolicy(**changes)  # type: ignore[arg-type]
+        if key in settings:
+            changes[key] = _text(key, settings[key])
+    policy = AgencyPolicy(**changes)  # type: ignore[arg-type]
+    _check_coherent(policy)
+    return policy
+
+
+class InvalidPolicySettings(ValueError):
+    """An agency's policy settings name an unknown key or hold a value that cannot be one."""
+
+
+_SETTINGS_EXAMPLE = '{"max_area_sq_mi": 0.3, "case_number_pattern": "SF-\\\\d{6}", ...}'
+# setting: (unit, an example, the largest value that makes sense)
+_NUMBERS: dict[str, tuple[str, str, float]] = {
+    "min_area_sq_mi": ("square miles", "0.025", 100.0),
+    "max_area_sq_mi": ("square miles", "0.3", 100.0),
+    "min_window_minutes": ("minutes", "15", 525_600.0),
+    "max_window_minutes": ("minutes", "720", 525_600.0),
+    "deadline_days": ("days", "30", 3650.0),
+}
+_SETTINGS = (*_NUMBERS, "case_number_pattern", "case_number_example")
+
+
+def _known_setting(key: object) -> None:
+    if key in _SETTINGS:
+        return
+    close = difflib.get_close_matches(str(key), _SETTINGS, n=1)
+    hint = f"did you mean {close[0]}?" if close else f"use {', '.join(_SETTINGS)}."
+    raise InvalidPolicySettings(f"{str(key)!r} is not a policy setting; {hint}")
+
+
+def _positive_number(key: str, value: object, unit: str, example: str, most: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidPolicySettings(
+            f"{key}: {value!r} is not a number; give {unit}, e.g. {example}."
+        )
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidPolicySettings(f"{key} must be more than 0 ({unit}), e.g. {example}.")
+    if value > most:
+        raise InvalidPolicySettings(f"{key} must be at most {most:g} ({unit}), e.g. {example}.")
+    return float(value)
+
+
+def _text(key: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidPolicySettings(f'{key}: {value!r} is not text; e.g. {key} "SF-\\\\d{{6}}".')
+    if len(value) > 200:
+        raise InvalidPolicySettings(f"{key} is longer than 200 characters.")
+    return value
+
+
+def _check_coherent(policy: AgencyPolicy) -> None:
+    if policy.max_area_sq_mi < policy.min_area_sq_mi:
+        raise InvalidPolicySettings(
+            f"max_area_sq_mi ({policy.max_area_sq_mi:g}) is below min_area_sq_mi "
+            f"({policy.min_area_sq_mi:g}); the largest area must be at least the smallest."
+        )
+    if policy.min_window > policy.max_window:
+        raise InvalidPolicySettings(
+            f"min_window_minutes ({policy.min_window.total_seconds() / 60:g}) is above "
+            f"max_window_minutes ({policy.max_window.total_seconds() / 60:g}); the shortest "
+            "window must be at most the longest."
+        )
+    try:
+        pattern = re.compile(policy.case_number_pattern)
+    except re.error as wrong:
+        raise InvalidPolicySettings(
+            f"case_number_pattern: {policy.case_number_pattern!r} is not a regular expression "
+            f'({wrong}); e.g. "SF-\\\\d{{6}}" for SF- and six digits.'
+        ) from None
+    if not pattern.fullmatch(policy.case_number_example):
+        raise InvalidPolicySettings(
+            f"the example {policy.case_number_example!r} does not match case_number_pattern "
+            f"{policy.case_number_pattern!r}: set case_number_example to a case number the "
+            "pattern accepts (investigators are shown it when theirs is refused)."
+        )

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import difflib
+import json
+import logging
 import os
 import secrets
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
+from canvass.policy import InvalidPolicySettings, policy_from_settings
+
+from . import setting_kinds as kinds
+
 ENV_PREFIX = "CANVASS"
+log = logging.getLogger(__name__)
 
 
 class ConfigurationError(RuntimeError):
@@ -33,7 +40,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAX_SITES_PER_OWNER": 50,
         "MAX_CAMERAS_PER_SITE": 64,
         # Per agency: {"SFPD": {"max_area_sq_mi": 0.3, "case_number_pattern": "SF-\\d{6}",
-        #                       "deadline_days": 45}}
+        #                       "case_number_example": "SF-123456", "deadline_days": 45}}
         "AGENCY_POLICIES": None,
         "MAX_REQUESTS_PER_OWNER_PER_WEEK": 3,
         "TIME_ZONE": "UTC",  # how pages show and read times, e.g. "America/Detroit"
@@ -74,23 +81,152 @@ def defaults(instance_path: str) -> dict[str, Any]:
     }
 
 
+def agency_policies(value: Any) -> dict[str, Any]:
+    """Per agency, the settings of its canvass policy; every agency's are checked now."""
+    found = kinds.json_value(value)
+    if not isinstance(found, dict):
+        raise kinds.WrongValue(
+            'it must be a JSON object naming each agency, e.g. {"SFPD": {"max_area_sq_mi": 0.3}}.'
+        )
+    for agency, settings in found.items():
+        try:
+            policy_from_settings(settings)
+        except InvalidPolicySettings as wrong:
+            raise kinds.WrongValue(f"agency {agency!r}: {wrong}") from None
+    return found
+
+
+# How each setting is read; a setting missing here is read by the kind of its default.
+PARSERS: dict[str, kinds.Parse] = {
+    "DATABASE_URL": kinds.database_address,
+    "SECRET_KEY": kinds.optional(kinds.secret),
+    "SECRET_KEY_FILE": kinds.path("file"),
+    "VAULT_MASTER_KEY_FILE": kinds.path("file"),
+    "SQLITE_SYNCHRONOUS": kinds.one_of("OFF", "NORMAL", "FULL", "EXTRA"),
+    "LOG_LEVEL": kinds.one_of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+    "SERVICE_AREA": kinds.optional(kinds.service_area),
+    "MAX_SITES_PER_OWNER": kinds.whole_number(1, 100_000, 50),
+    "MAX_CAMERAS_PER_SITE": kinds.whole_number(1, 10_000, 64),
+    "AGENCY_POLICIES": kinds.optional(agency_policies),
+    "MAX_REQUESTS_PER_OWNER_PER_WEEK": kinds.whole_number(1, 1000, 3),
+    "TIME_ZONE": kinds.time_zone,
+    "RUN_SCHEDULER_IN_PROCESS": kinds.switch,
+    "FOOTAGE_DIR": kinds.optional(kinds.path("folder")),
+    "FOOTAGE_MAX_BYTES": kinds.whole_number(1, 2**40, 2 * 1024**3),
+    "FOOTAGE_KEEP_DAYS_AFTER_CLOSE": kinds.whole_number(0, 36_500, 90),
+    "OWNER_INACTIVE_DAYS": kinds.whole_number(0, 36_500, 730),
+    "OWNER_ERASURE_NOTICE_DAYS": kinds.whole_number(1, 3650, 30),
+    "PUBLIC_URL": kinds.web_address("https://canvass.example.gov"),
+    "MAIL_FROM": kinds.email_address,
+    "SMTP_HOST": kinds.optional(kinds.text),
+    "SMTP_PORT": kinds.whole_number(1, 65_535, 587),
+    "SMTP_USERNAME": kinds.optional(kinds.secret),
+    "SMTP_PASSWORD": kinds.optional(kinds.secret),
+    "SMTP_SECURITY": kinds.one_of("none", "starttls", "tls"),
+    "GEOCODER": kinds.geocoder,
+    "GEOCODER_USER_AGENT": kinds.optional(kinds.text),
+    "GEOCODER_OPTIONS": kinds.optional(kinds.json_object),
+    "SESSION_COOKIE_HTTPONLY": kinds.switch,
+    "SESSION_COOKIE_SAMESITE": kinds.optional(kinds.one_of("Lax", "Strict", "None")),
+    "SESSION_COOKIE_SECURE": kinds.switch,
+    "PERMANENT_SESSION_LIFETIME": kinds.whole_number(60, 366 * 86_400, 8 * 3600),
+    "WTF_CSRF_TIME_LIMIT": kinds.optional(kinds.whole_number(60, 366 * 86_400, 3600)),
+    "MAX_CONTENT_LENGTH": kinds.whole_number(1024, 2**40, 1024 * 1024),
+    "CHECKPOINT_ORIGIN": kinds.optional(kinds.log_origin),
+    "CHECKPOINT_KEY_FILE": kinds.optional(kinds.path("file")),
+    "CHECKPOINT_INTERVAL_MINUTES": kinds.whole_number(1, 525_600, 60),
+    "MAP_TILE_URL": kinds.optional(kinds.tile_address),
+    "MAP_TILE_ATTRIBUTION": kinds.text,
+}
+# Environment variables with the prefix that are not settings of the app.
+NOT_SETTINGS = ("INSTANCE_PATH", "TOKEN", "TEST_POSTGRES_URL", "BENCH_POSTGRES_URL")
+
+
 def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
-    """Fill `app.config` in order: defaults, environment, then `overrides`."""
-    app.config.update(defaults(app.instance_path))
-    app.config.from_prefixed_env(ENV_PREFIX)
+    """Fill `app.config` in order: defaults, environment, then `overrides`; then check every
+    setting, stopping with ConfigurationError at the first that is wrong."""
+    known = defaults(app.instance_path)
+    flask_own = set(app.config)
+    app.config.update(known)
+    app.config.update(from_environment(os.environ, known, flask_own))
     if overrides:
         app.config.update(overrides)
-    try:
-        ZoneInfo(str(app.config["TIME_ZONE"]))
-    except (ValueError, ZoneInfoNotFoundError):
-        raise ConfigurationError(
-            f"TIME_ZONE: {app.config['TIME_ZONE']!r} is not a time zone; use a name such as "
-            "America/Detroit."
-        ) from None
+    for name, default in known.items():
+        app.config[name] = checked(name, app.config[name], default)
+    _check_together(app.config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = read_or_create_secret(
             Path(app.config["SECRET_KEY_FILE"]), lambda: secrets.token_hex(32).encode()
         ).decode()
+
+
+def from_environment(
+    environ: Mapping[str, str], known: Mapping[str, Any], flask_own: set[str]
+) -> dict[str, Any]:
+    """The settings given as `CANVASS_` variables, as text (Flask's own as JSON, or text);
+    an unknown one is reported, and one that looks like a misspelt setting stops start-up."""
+    found: dict[str, Any] = {}
+    for variable, value in sorted(environ.items()):
+        name = variable.removeprefix(f"{ENV_PREFIX}_")
+        if name == variable or name in NOT_SETTINGS:
+            continue
+        if name in known:
+            found[name] = value
+        elif name in flask_own:
+            found[name] = _json_or_text(value)
+        else:
+            _unknown(name, [*known, *NOT_SETTINGS])
+    return found
+
+
+def checked(name: str, value: Any, default: Any) -> Any:
+    """The setting's value as the service uses it, or ConfigurationError saying what is wrong
+    (a secret's value is never repeated)."""
+    parse = PARSERS.get(name) or _parser_like(default)
+    try:
+        return parse(value)
+    except kinds.WrongValue as wrong:
+        raise ConfigurationError(f"{ENV_PREFIX}_{name}: {wrong}") from None
+
+
+def _check_together(config: Mapping[str, Any]) -> None:
+    if config["SMTP_PASSWORD"] and not config["SMTP_USERNAME"]:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}_SMTP_PASSWORD is set without {ENV_PREFIX}_SMTP_USERNAME; "
+            "set both, or neither."
+        )
+    if config["SESSION_COOKIE_SAMESITE"] == "None" and not config["SESSION_COOKIE_SECURE"]:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}_SESSION_COOKIE_SAMESITE: None needs "
+            f"{ENV_PREFIX}_SESSION_COOKIE_SECURE=true (browsers refuse it otherwise); "
+            "or use Lax."
+        )
+
+
+def _unknown(name: str, known: list[str]) -> None:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+    if close:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}_{name} is not a setting; did you mean {ENV_PREFIX}_{close[0]}?"
+        )
+    log.warning("%s_%s is not a setting the service knows; it is ignored", ENV_PREFIX, name)
+
+
+def _parser_like(default: Any) -> kinds.Parse:
+    if isinstance(default, bool):
+        return kinds.switch
+    if isinstance(default, int):
+        return kinds.whole_number(0, 2**63 - 1, default)
+    if isinstance(default, str):
+        return kinds.text
+    return kinds.anything
+
+
+def _json_or_text(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
 
 
 def read_or_create_secret(path: Path, make: Callable[[], bytes]) -> bytes:

@@ -28,7 +28,7 @@ from canvass.dispatching import Dispatcher
 from canvass.footage import FootageStore
 from canvass.handlers import CanvassService
 from canvass.intake import FootageDesk
-from canvass.policy import policy_from_settings
+from canvass.policy import AgencyPolicy, policy_from_settings
 from canvass.projection import CanvassProjection, RequestsProjection
 from events_store import EventStore
 from events_store.database import create_engine
@@ -96,7 +96,7 @@ def build_services(app: Flask) -> Services:
     outbox = Outbox(engine, transport_from_settings(app.config, app.instance_path))
     links = Links(app.config["SECRET_KEY"])
     accounts = AccountService(store, vault, engine, runner, links, app.config["PUBLIC_URL"])
-    policies = app.config.get("AGENCY_POLICIES") or {}
+    policies = agency_policies(app.config)
     dispatcher = Dispatcher(
         store,
         vault,
@@ -112,7 +112,7 @@ def build_services(app: Flask) -> Services:
         vault,
         engine,
         runner,
-        lambda agency: policy_from_settings(policies.get(agency)),
+        lambda agency: policies.get(agency) or AgencyPolicy(),
         utc_now,
         dispatcher,
     )
@@ -159,6 +159,13 @@ def build_geocoder(config: Mapping[str, Any], engine: sa.Engine) -> Geocoder:
     if config.get("GEOCODER_USER_AGENT"):
         options["user_agent"] = config["GEOCODER_USER_AGENT"]
     return get_geocoder_for_service(name)(**options)
+
+
+def agency_policies(config: Mapping[str, Any]) -> dict[str, AgencyPolicy]:
+    """Each agency's canvass policy from the settings (checked when the settings were read);
+    agencies not named there follow the defaults."""
+    given = config.get("AGENCY_POLICIES") or {}
+    return {agency: policy_from_settings(settings) for agency, settings in given.items()}
 
 
 def registry_policy(config: Mapping[str, Any]) -> RegistryPolicy:
