@@ -36,6 +36,14 @@ _RECORD = sa.text(
     "UPDATE projection_positions SET failed_position = :position, failed_event_type = :type,"
     " failed_error = :error, failed_message = :message, failed_at = :now WHERE name = :name"
 )
+_COLUMNS_SQLITE = sa.text(
+    "SELECT m.name, c.name FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS c"
+    " WHERE m.type = 'table'"
+)
+_COLUMNS_POSTGRES = sa.text(
+    "SELECT table_name, column_name FROM information_schema.columns"
+    " WHERE table_schema = current_schema()"
+)
 CLEAR = sa.text(
     "UPDATE projection_positions SET failed_position = NULL, failed_event_type = NULL,"
     " failed_error = NULL, failed_message = NULL, failed_at = NULL WHERE name = :name"
@@ -87,7 +95,7 @@ def failure_of(
     text = getattr(diagnostics, "message_primary", None) or str(cause) or type(cause).__name__
     first_line = text.strip().splitlines()[0] if text.strip() else type(cause).__name__
     return ProjectionFailure(
-        position, event_type, type(cause).__name__, _without_values(first_line, schema_names)
+        position, event_type, type(error).__name__, _without_values(first_line, schema_names)
     )
 
 
@@ -106,11 +114,10 @@ def _without_values(text: str, schema_names: Collection[str]) -> str:
 
 def schema_names(conn: sa.Connection) -> set[str]:
     """Names of the tables and columns in the database, which error messages may quote."""
-    inspector = sa.inspect(conn)
+    query = _COLUMNS_POSTGRES if conn.dialect.name == "postgresql" else _COLUMNS_SQLITE
     names: set[str] = set()
-    for table in inspector.get_table_names():
-        names.add(table)
-        names.update(column["name"] for column in inspector.get_columns(table))
+    for table, column in conn.execute(query):
+        names.update((table, column))
     return names
 
 
