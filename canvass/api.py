@@ -90,9 +90,10 @@ def approve(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
 @api_allows("canvass.dispatch")
 @blp.response(200, s.DispatchSchema)
 def dispatch(canvass_id: str) -> dict[str, Any]:
-    """Send an approved canvass out: one emailed request to each candidate's owner."""
+    """Send an approved canvass out: one emailed request to each candidate's owner. The
+    emails go out from the outbox within a minute; dispatching again finishes a dispatch that
+    was cut short."""
     outcome = _service().dispatch(_user(), canvass_id)
-    current_app.extensions["canvass"].outbox.send_pending()
     return {"canvass": _service().view(_user(), canvass_id), "requests": outcome}
 
 

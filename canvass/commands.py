@@ -41,6 +41,13 @@ class ApproveOverride:
 class DispatchCanvass:
     canvass_id: str
     investigator_id: str
+    requests: tuple[dict[str, Any], ...] = ()  # request_id, owner_id, site_id, camera_ids
+    not_asked: tuple[tuple[str, int], ...] = ()  # (reason, how many owners)
+
+
+@dataclass(frozen=True)
+class FinishDispatch:
+    canvass_id: str
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ CanvassCommand = (
     | SubmitCanvass
     | ApproveOverride
     | DispatchCanvass
+    | FinishDispatch
     | CloseCanvass
     | CancelCanvass
     | ExpireCanvass

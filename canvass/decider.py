@@ -32,6 +32,20 @@ class CanvassState:
     scope: CanvassScope | None = None
     exceedances: dict[str, list[str]] = field(default_factory=dict)
     alerted: frozenset[str] = field(default_factory=frozenset)
+    planned: tuple[dict[str, Any], ...] = ()  # the requests its dispatch is to create
+    not_asked: dict[str, int] = field(default_factory=dict)
+    dispatch_finished: bool = True  # False from the plan until every request exists
+
+    @property
+    def ended(self) -> bool:
+        """Closed, cancelled or expired: nothing more is asked of anyone."""
+        return self.status in FINISHED
+
+    @property
+    def dispatch_outcome(self) -> dict[str, int]:
+        """What the dispatch did or is doing: requests made, and owners not asked, by reason."""
+        made = {"requested": len(self.planned)} if self.planned else {}
+        return made | {reason: n for reason, n in self.not_asked.items() if n}
 
 
 def decide(
@@ -51,7 +65,11 @@ def decide(
     if isinstance(command, c.DispatchCanvass):
         _require(state, "approved", "Only an approved canvass can be sent to owners.")
         _own(state, command.investigator_id)
-        return [e.CanvassDispatched(command.canvass_id)]
+        return [e.CanvassDispatched(command.canvass_id), *_plan(command)]
+    if isinstance(command, c.FinishDispatch):
+        if state.status != "dispatched" or state.dispatch_finished:
+            return []  # finished already, or called off since: nothing more is sent
+        return [e.DispatchFinished(command.canvass_id)]
     if isinstance(command, c.CancelCanvass):
         if state.status in FINISHED:
             raise NotAllowedNow(f"This canvass is {state.status} already.")
@@ -108,6 +126,15 @@ def evolve(state: CanvassState, event: e.CanvassEvent) -> CanvassState:
         return replace(state, status="submitted", exceedances=event.exceedances)
     if isinstance(event, e.ExpiryAlertSent):
         return replace(state, alerted=state.alerted | set(event.request_ids))
+    if isinstance(event, e.RequestsPlanned):
+        return replace(
+            state,
+            planned=tuple(event.requests),
+            not_asked=dict(event.not_asked),
+            dispatch_finished=not event.requests,
+        )
+    if isinstance(event, e.DispatchFinished):
+        return replace(state, dispatch_finished=True)
     status = {
         e.CanvassApproved: "approved",
         e.CanvassDispatched: "dispatched",
@@ -217,6 +244,15 @@ def _approve_override(command: c.ApproveOverride, state: CanvassState) -> list[e
         e.OverrideApproved(command.canvass_id, command.supervisor_id, reason, state.exceedances),
         e.CanvassApproved(command.canvass_id, command.supervisor_id),
     ]
+
+
+def _plan(command: c.DispatchCanvass) -> list[e.CanvassEvent]:
+    """The dispatch's intent, recorded with it; nothing when there is no one to ask."""
+    not_asked = dict(command.not_asked)
+    if not command.requests and not any(not_asked.values()):
+        return []
+    requests = [dict(request) for request in command.requests]
+    return [e.RequestsPlanned(command.canvass_id, requests, not_asked)]
 
 
 def _require(state: CanvassState, status: str, message: str) -> None:

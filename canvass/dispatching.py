@@ -1,4 +1,13 @@
-"""Sending a canvass's footage requests to owners, and taking their answers."""
+"""Sending a canvass's footage requests to owners, and taking their answers.
+
+A dispatch is recorded as an intent (the canvass's `RequestsPlanned`), then each planned
+request is created in its own stream, with its email in the outbox, and the dispatch is
+marked finished. Creating a request is idempotent (its id is derived from canvass and
+owner, and its stream can begin only once), so a dispatch cut short by a crash or an error
+is finished by running the same step again: inline when the investigator dispatches again,
+or by the scheduler's `finish-dispatches` job. Email is never sent here: the outbox's job
+delivers it.
+"""
 
 from __future__ import annotations
 
@@ -13,33 +22,34 @@ import sqlalchemy as sa
 from accounts.links import ANSWER_REQUEST, Links
 from accounts.projection import users
 from events_store import EventStore
-from events_store.handling import StreamModel, fixed_subject, handle
-from events_store.outbox import OutgoingMessage
+from events_store.handling import fixed_subject, handle
+from events_store.outbox import MAX_ATTEMPTS, OutgoingMessage, outbox
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
-from registry.projection import sites
+from registry.projection import cameras, sites
 
+from . import commands as c
 from . import emails
 from . import events as e
 from .candidates import Candidate
+from .decider import CanvassState, decide
 from .errors import CanvassNotFound
-from .projection import requests
+from .policy import AgencyPolicy
+from .projection import canvasses, requests
 from .requests import (
     DEFAULT_LIFETIME,
     RequestState,
     answer,
-    evolve,
     expire,
+    message_id_for,
     remind,
     request_id_for,
 )
+from .streams import CANVASS, REQUEST, canvass_has_ended, canvass_stream, request_stream
 
-REQUEST = StreamModel(e.REQUEST_EVENT_TYPES, RequestState(), evolve)
+__all__ = ["REQUEST", "Dispatcher", "request_stream"]
 
-
-def request_stream(request_id: str) -> str:
-    """The stream that holds one request's history."""
-    return f"request-{request_id}"
+Plan = tuple[tuple[dict[str, Any], ...], tuple[tuple[str, int], ...]]
 
 
 class Dispatcher:
@@ -66,42 +76,82 @@ class Dispatcher:
         self.weekly_cap = weekly_cap
         self.zone = zone  # the time zone emails speak in
 
-    def send_requests(
-        self, canvass: dict[str, Any], ranked: list[Candidate], now: datetime
-    ) -> Counter[str]:
-        """One request per owner of the ranked candidates' sites; counts of what happened."""
-        outcome: Counter[str] = Counter()
-        by_owner = self._owners(ranked)
-        for owner_id, (email, cameras) in sorted(by_owner.items()):
+    def plan(self, canvass_id: str, ranked: list[Candidate], now: datetime) -> Plan:
+        """The requests a dispatch is to create (one per owner of the ranked candidates'
+        sites), and how many owners are not asked, by reason."""
+        planned: list[dict[str, Any]] = []
+        not_asked: Counter[str] = Counter()
+        for owner_id, (email, found) in sorted(self._owners(ranked).items()):
             if email is None:
-                outcome["no_contact_on_file"] += 1
-                continue
-            request_id = request_id_for(canvass["canvass_id"], owner_id)
-            if self._already_sent(request_id):
-                outcome["already_sent"] += 1
-                continue
-            if self._sent_this_week(owner_id, now) >= self.weekly_cap:
-                outcome["weekly_cap_reached"] += 1
-                continue
-            self._send(canvass, request_id, owner_id, email, cameras, now)
-            outcome["sent"] += 1
-        return outcome
+                not_asked["no_contact_on_file"] += 1
+            elif self._sent_this_week(owner_id, now) >= self.weekly_cap:
+                # Read, then acted on: two dispatches at once may both ask an owner at the cap.
+                not_asked["weekly_cap_reached"] += 1
+            else:
+                planned.append(
+                    {
+                        "request_id": request_id_for(canvass_id, owner_id),
+                        "owner_id": owner_id,
+                        "site_id": found[0].site_id,
+                        "camera_ids": [camera.camera_id for camera in found],
+                    }
+                )
+        return tuple(planned), tuple(sorted(not_asked.items()))
+
+    def finish(self, canvass_id: str, now: datetime) -> dict[str, int]:
+        """Create every planned request of the canvass's dispatch that does not exist yet,
+        each with its email waiting in the outbox, then mark the dispatch finished; safe to
+        run again, and after a crash. Returns what the dispatch did."""
+        state = self._canvass_state(canvass_id)
+        if state.status == "dispatched" and not state.dispatch_finished:
+            for planned in state.planned:
+                self._create(canvass_id, state, planned, now)
+            self._projections.catch_up(["canvass_requests"])
+            recorded = handle(
+                self._store,
+                self._vault,
+                canvass_stream(canvass_id),
+                CANVASS,
+                partial(_finish, canvass_id),
+                fixed_subject(state.investigator_id or "system"),
+                {"actor": "dispatcher", "role": "system"},
+            )
+            if recorded:
+                self._projections.wait_until(recorded[-1].position, ["canvass"])
+        return state.dispatch_outcome
+
+    def finish_due(self, now: datetime) -> int:
+        """Finish every dispatch that was cut short; return how many were finished."""
+        query = sa.select(canvasses.c.canvass_id).where(
+            canvasses.c.status == "dispatched", canvasses.c.dispatch_unfinished
+        )
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            unfinished = list(conn.execute(query).scalars())
+        for canvass_id in unfinished:
+            self.finish(canvass_id, now)
+        return len(unfinished)
 
     def answer(self, token: str, given: str, note: str | None, now: datetime) -> str:
         """Record an owner's answer from the emailed link; return the canvass's case number."""
         claim = self._links.read(ANSWER_REQUEST, token)
+        ended = self.canvass_ended(claim.user_id)
         recorded = handle(
             self._store,
             self._vault,
             request_stream(claim.user_id),
             REQUEST,
-            lambda state: answer(state, claim.user_id, given, note, now),
+            lambda state: answer(state, claim.user_id, given, note, now, ended),
             lambda _: self._owner_of(claim.user_id),
             {"actor": "owner-link", "role": "owner"},
         )
         if recorded:
             self._projections.wait_until(recorded[-1].position, ["canvass_requests"])
         return claim.user_id
+
+    def canvass_ended(self, request_id: str) -> bool:
+        """Whether the request's canvass is closed, cancelled or expired."""
+        state = REQUEST.fold(self._store.read_stream(request_stream(request_id)))
+        return canvass_has_ended(self._store, state.canvass_id)
 
     def expire_due(self, now: datetime) -> int:
         """Expire every unanswered request whose time is up; safe to run again."""
@@ -125,12 +175,16 @@ class Dispatcher:
 
     def remind_due(self, now: datetime) -> int:
         """Send the reminders that are due (a day, then three days, after a request)."""
-        query = sa.select(
-            requests.c.request_id,
-            requests.c.canvass_id,
-            requests.c.owner_id,
-            requests.c.camera_ids,
-        ).where(requests.c.status == "sent")
+        query = (
+            sa.select(
+                requests.c.request_id,
+                requests.c.canvass_id,
+                requests.c.owner_id,
+                requests.c.camera_ids,
+            )
+            .select_from(requests.join(canvasses, canvasses.c.canvass_id == requests.c.canvass_id))
+            .where(requests.c.status == "sent", canvasses.c.status == "dispatched")
+        )
         with self._engine.connect().execution_options(read_only=True) as conn:
             waiting = list(conn.execute(query))
         sent = 0
@@ -161,11 +215,12 @@ class Dispatcher:
 
         Who declined or did not answer is never shown per owner.
         """
-        query = sa.select(requests.c.site_id, requests.c.status, requests.c.answer).where(
-            requests.c.canvass_id == canvass_id
-        )
+        query = sa.select(
+            requests.c.request_id, requests.c.site_id, requests.c.status, requests.c.answer
+        ).where(requests.c.canvass_id == canvass_id)
         with self._engine.connect().execution_options(read_only=True) as conn:
             rows = list(conn.execute(query))
+        delivery = Counter(self._undelivered([message_id_for(r.request_id) for r in rows]).values())
         counts = Counter(row.answer or row.status for row in rows)
         offering = sorted(r.site_id for r in rows if r.answer in ("share_now", "will_bring"))
         no_footage = sorted(r.site_id for r in rows if r.answer == "no_footage")
@@ -178,6 +233,10 @@ class Dispatcher:
             },
             "sites_offering_footage": offering,
             "sites_without_footage": no_footage,
+            "delivery": {
+                "not_yet_delivered": delivery["waiting"],
+                "could_not_be_delivered": delivery["gave_up"],
+            },
         }
 
     # --- plumbing -----------------------------------------------------------------------
@@ -199,49 +258,74 @@ class Dispatcher:
                 owners[owner_id] = (known[0], known[1] + by_site[site_id])
         return owners
 
-    def _send(
-        self,
-        canvass: dict[str, Any],
-        request_id: str,
-        owner_id: str,
-        email: str,
-        cameras: list[Candidate],
-        now: datetime,
+    def _create(
+        self, canvass_id: str, canvass: CanvassState, planned: dict[str, Any], now: datetime
     ) -> None:
+        """One planned request, with its email, unless its stream has begun already."""
+        request_id, owner_id = planned["request_id"], planned["owner_id"]
+        email = self._email_of(owner_id)
+        scope = canvass.scope
+        if email is None or scope is None:
+            return  # erased or unverified since the plan: there is no one to ask
         expires_at = now + DEFAULT_LIFETIME
         event = e.FootageRequested(
             request_id,
-            canvass["canvass_id"],
-            cameras[0].site_id,
+            canvass_id,
+            planned["site_id"],
             owner_id,
-            [camera.camera_id for camera in cameras],
-            canvass["window_start"].isoformat(),
-            canvass["window_end"].isoformat(),
+            list(planned["camera_ids"]),
+            scope.window_start.isoformat(),
+            scope.window_end.isoformat(),
             now.isoformat(),
             expires_at.isoformat(),
         )
         token = self._links.make(ANSWER_REQUEST, request_id, "sent")
         link = f"{self._public_url()}/requests/answer?token={token}"
-        message = emails.footage_request(
-            email, canvass, [c.label for c in cameras], link, expires_at, self.zone
+        about = {
+            "agency": canvass.agency,
+            "category": scope.category,
+            "window_start": scope.window_start,
+            "window_end": scope.window_end,
+        }
+        labels = self._labels(planned["camera_ids"])
+        message = emails.footage_request(email, about, labels, link, expires_at, self.zone)
+        outgoing = OutgoingMessage(
+            message.recipient, message.subject, message.body, owner_id, message_id_for(request_id)
         )
-        recorded = handle(
+        handle(
             self._store,
             self._vault,
             request_stream(request_id),
             REQUEST,
             lambda state: [event] if state.status == "none" else [],
-            lambda _: owner_id,
-            {"actor": "dispatcher", "role": "system", "canvass_id": canvass["canvass_id"]},
-            [OutgoingMessage(message.recipient, message.subject, message.body, owner_id)],
+            fixed_subject(owner_id),
+            {"actor": "dispatcher", "role": "system", "canvass_id": canvass_id},
+            [outgoing],
         )
-        if recorded:
-            self._projections.wait_until(recorded[-1].position, ["canvass_requests"])
 
-    def _already_sent(self, request_id: str) -> bool:
+    def _undelivered(self, message_ids: list[str]) -> dict[str, str]:
+        """Of these emails, those the mail server has not accepted: waiting, or gave_up."""
+        gave_up = (
+            outbox.c.gave_up_at.is_not(None)
+            if "gave_up_at" in outbox.c
+            else outbox.c.attempts >= MAX_ATTEMPTS
+        )
+        query = sa.select(outbox.c.message_id, gave_up).where(
+            outbox.c.message_id.in_(message_ids), outbox.c.sent_at.is_(None)
+        )
         with self._engine.connect().execution_options(read_only=True) as conn:
-            query = sa.select(requests.c.request_id).where(requests.c.request_id == request_id)
-            return conn.execute(query).first() is not None
+            return {mid: "gave_up" if up else "waiting" for mid, up in conn.execute(query)}
+
+    def _canvass_state(self, canvass_id: str) -> CanvassState:
+        return CANVASS.fold(self._store.read_stream(canvass_stream(canvass_id)))
+
+    def _labels(self, camera_ids: list[str]) -> list[str]:
+        query = sa.select(cameras.c.camera_id, cameras.c.label).where(
+            cameras.c.camera_id.in_(camera_ids)
+        )
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            found = {camera_id: label for camera_id, label in conn.execute(query)}
+        return [found[camera_id] for camera_id in camera_ids if camera_id in found]
 
     def _sent_this_week(self, owner_id: str, now: datetime) -> int:
         query = sa.select(sa.func.count()).where(
@@ -263,6 +347,10 @@ class Dispatcher:
         if owner is None:
             raise CanvassNotFound(request_id)
         return str(owner)
+
+
+def _finish(canvass_id: str, state: CanvassState) -> list[e.CanvassEvent]:
+    return decide(c.FinishDispatch(canvass_id), state, AgencyPolicy(), datetime.now(UTC))
 
 
 def _expire_at(state: RequestState, *, request_id: str, now: datetime) -> list[e.RequestEvent]:

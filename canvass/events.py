@@ -54,6 +54,21 @@ class CanvassDispatched(CanvassEvent):
 
 
 @dataclass(frozen=True)
+class RequestsPlanned(CanvassEvent):
+    """What a dispatch is to send, recorded with it: the requests to create (each with its
+    id, owner, site and cameras) and how many owners are not asked, by reason. The requests
+    are created one by one afterwards; the scheduler finishes a dispatch cut short."""
+
+    requests: list[dict[str, Any]]  # request_id, owner_id, site_id, camera_ids
+    not_asked: dict[str, int]  # no_contact_on_file, weekly_cap_reached
+
+
+@dataclass(frozen=True)
+class DispatchFinished(CanvassEvent):
+    """Every planned request of the dispatch exists (or its owner could not be asked)."""
+
+
+@dataclass(frozen=True)
 class CanvassClosed(CanvassEvent):
     reason: str = "settled"  # or "deadline": open longer than the agency allows
 
@@ -102,6 +117,8 @@ EVENT_TYPES: dict[str, type[CanvassEvent]] = {
         OverrideApproved,
         CanvassApproved,
         CanvassDispatched,
+        RequestsPlanned,
+        DispatchFinished,
         CanvassClosed,
         CanvassCancelled,
         CanvassExpired,

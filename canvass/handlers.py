@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from accounts.handlers import User
 from accounts.projection import users
 from events_store import EventStore, RecordedEvent
-from events_store.handling import StreamModel, fixed_subject, handle
+from events_store.handling import fixed_subject, handle
 from events_store.outbox import OutgoingMessage
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
@@ -25,20 +25,16 @@ from registry.queries import cameras_within, cameras_within_polygon
 from . import commands as c
 from . import emails
 from .candidates import CandidateList, candidates
-from .decider import CanvassState, area_of, decide, evolve, preview
+from .decider import CanvassState, area_of, decide, preview
 from .dispatching import Dispatcher
 from .errors import CanvassNotFound
-from .events import EVENT_TYPES
 from .policy import SQUARE_METRES_PER_SQUARE_MILE, AgencyPolicy
 from .projection import canvasses, requests, visits
+from .streams import CANVASS, canvass_stream
 
-CANVASS = StreamModel(EVENT_TYPES, CanvassState(), evolve)
+__all__ = ["CANVASS", "CanvassService", "canvass_stream"]
+
 INVESTIGATOR, SUPERVISOR = "investigator", "supervisor"
-
-
-def canvass_stream(canvass_id: str) -> str:
-    """The stream that holds one canvass's history."""
-    return f"canvass-{canvass_id}"
 
 
 class CanvassService:
@@ -104,12 +100,17 @@ class CanvassService:
         self._execute(supervisor, command)
 
     def dispatch(self, investigator: User, canvass_id: str) -> dict[str, int]:
-        """Send an approved canvass out: one request to each owner of a ranked candidate."""
+        """Send an approved canvass out: one request to each owner of a ranked candidate,
+        recorded as the dispatch's plan, then made; a dispatch cut short is finished."""
         self._visible(investigator, canvass_id)
-        self._execute(investigator, c.DispatchCanvass(canvass_id, investigator.user_id))
-        found = self.candidates(investigator, canvass_id)
-        canvass = self._visible(investigator, canvass_id)
-        return dict(self.dispatcher.send_requests(canvass, found.ranked, self.clock()))
+        now = self.clock()
+        state = CANVASS.fold(self._store.read_stream(canvass_stream(canvass_id)))
+        if not (state.status == "dispatched" and not state.dispatch_finished):
+            found = self.candidates(investigator, canvass_id)
+            planned, not_asked = self.dispatcher.plan(canvass_id, found.ranked, now)
+            command = c.DispatchCanvass(canvass_id, investigator.user_id, planned, not_asked)
+            self._execute(investigator, command)
+        return self.dispatcher.finish(canvass_id, now)
 
     def requests(self, user: User, canvass_id: str) -> dict[str, Any]:
         """How the owners answered, as counts; sites are named only where they offer footage."""

@@ -21,11 +21,11 @@ from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
 
 from . import events as e
-from .dispatching import REQUEST, request_stream
 from .errors import CanvassNotFound
 from .footage import FootageStore, StoredFootage
 from .projection import canvasses, footage, requests
 from .requests import check_may_receive, receive
+from .streams import REQUEST, canvass_has_ended, request_stream
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,8 @@ class FootageDesk:
         request_id = self._links.read(ANSWER_REQUEST, token).user_id
         row = self._request(request_id)
         state = REQUEST.fold(self._store.read_stream(request_stream(request_id)))
-        check_may_receive(state, now)  # refuse before reading the file
+        ended = canvass_has_ended(self._store, state.canvass_id)
+        check_may_receive(state, now, ended)  # refuse before reading the file
         stored = self.files.put(chunks, expected_sha256)
         received = {
             "sha256": stored.sha256,
@@ -89,7 +90,7 @@ class FootageDesk:
             self._vault,
             request_stream(request_id),
             REQUEST,
-            lambda current: receive(current, request_id, row.canvass_id, received, now),
+            lambda current: receive(current, request_id, row.canvass_id, received, now, ended),
             lambda _: row.owner_id,
             {"actor": "owner-link", "role": "owner"},
         )

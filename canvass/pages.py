@@ -14,7 +14,7 @@ from .errors import NotAllowedNow
 from .footage import FootageRejected, StoredFootage
 from .policy import CATEGORY_NAMES
 from .projection import canvasses, requests
-from .requests import ANSWERS
+from .requests import ANSWERS, CANVASS_ENDED
 
 bp = Blueprint("request_pages", __name__, template_folder="templates")
 
@@ -41,6 +41,7 @@ def my_requests() -> ResponseReturnValue:
             canvasses.c.category,
             canvasses.c.window_start,
             canvasses.c.window_end,
+            canvasses.c.status.label("canvass_status"),
         )
         .select_from(requests.join(canvasses, canvasses.c.canvass_id == requests.c.canvass_id))
         .where(requests.c.owner_id == user.user_id)
@@ -50,6 +51,8 @@ def my_requests() -> ResponseReturnValue:
         rows = [dict(row._mapping) for row in conn.execute(query)]
     links = services.canvass.dispatcher.links
     for row in rows:
+        if row["canvass_status"] != "dispatched":
+            continue  # the canvass has ended: nothing more is asked of the owner
         if row["status"] == "sent" or row["answer"] in ("share_now", "will_bring"):
             row["answer_token"] = links.make(ANSWER_REQUEST, row["request_id"], "sent")
     return render_template("canvass/my_requests.html", rows=rows, names=CATEGORY_NAMES)
@@ -98,6 +101,9 @@ def answer() -> ResponseReturnValue:
             return render_template(
                 "canvass/answer_done.html", message="Thank you: your answer is recorded."
             )
+    ended = _ended_message(token)
+    if ended:
+        return render_template("canvass/answer_done.html", message=ended), 409
     page = render_template("canvass/answer.html", token=token, choices=CHOICES, error=error)
     return page, 422 if error else 200
 
@@ -117,8 +123,21 @@ def upload() -> ResponseReturnValue:
             error, status = str(refused), 409 if isinstance(refused, NotAllowedNow) else 422
         else:
             return render_template("canvass/upload_done.html", stored=stored, token=token)
+    elif ended := _ended_message(token):
+        error, status = ended, 409
     page = render_template("canvass/upload.html", token=token, values=values, error=error)
     return page, status
+
+
+def _ended_message(token: str) -> str | None:
+    """The plain refusal when the request's canvass has ended; None while it runs (or when
+    the link is not one of ours: that is said when the owner acts on it)."""
+    dispatcher = current_app.extensions["canvass"].canvass.dispatcher
+    try:
+        request_id = dispatcher.links.read(ANSWER_REQUEST, token).user_id
+    except InvalidLink:
+        return None
+    return CANVASS_ENDED if dispatcher.canvass_ended(request_id) else None
 
 
 def _receive(token: str, values: dict[str, str]) -> StoredFootage:

@@ -37,6 +37,8 @@ canvasses = sa.Table(
     sa.Column("override_reason", sa.Text),
     sa.Column("opened_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # True from a dispatch's plan until its every request exists (the scheduler finishes it)
+    sa.Column("dispatch_unfinished", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 visits = sa.Table(
@@ -127,6 +129,11 @@ class CanvassProjection:
                 .where(row)
                 .values(status="approved", approved_by=event.by, updated_at=at)
             )
+        elif isinstance(event, e.RequestsPlanned):
+            unfinished = bool(event.requests)
+            conn.execute(canvasses.update().where(row).values(dispatch_unfinished=unfinished))
+        elif isinstance(event, e.DispatchFinished):
+            conn.execute(canvasses.update().where(row).values(dispatch_unfinished=False))
         elif type(event) in _STATUS:
             conn.execute(
                 canvasses.update().where(row).values(status=_STATUS[type(event)], updated_at=at)

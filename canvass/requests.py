@@ -3,7 +3,9 @@ owner through an emailed link that works without logging in.
 
 An owner gets at most one request per canvass (one per site is merged into one per owner)
 and at most a set number per week across canvasses. A request's id is derived from its
-canvass and owner, so dispatching again sends nothing twice.
+canvass and owner, and its email's id from the request's, so dispatching again, or
+finishing a dispatch cut short, sends nothing twice. Once the canvass has ended (closed,
+cancelled or expired) nothing more is taken from the owner.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from .errors import NotAllowedNow
 
 ANSWERS = ("share_now", "will_bring", "no_footage", "decline")
 NAMESPACE = uuid.UUID("0b8f8f5e-3f55-4d8e-9c6b-6a2f7d0a4c21")
+EMAIL_NAMESPACE = uuid.UUID("5d0c2a54-8f1e-4b7a-a3c9-0e6f1b2d4c87")
 DEFAULT_LIFETIME = timedelta(days=10)
 MAX_NOTE = 1000
 MAX_FILES = 10
 
 
 REMINDERS = (timedelta(hours=24), timedelta(hours=72))
+CANVASS_ENDED = "This canvass has ended; nothing more is needed from you."
+EXPIRED = "This request has expired; nothing more is needed from you."
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class RequestState:
     """What the rules need to know of a request."""
 
     status: str = "none"  # none, sent, answered, expired
+    canvass_id: str | None = None
     expires_at: datetime | None = None
     sent_at: datetime | None = None
     reminders: int = 0
@@ -43,14 +49,26 @@ def request_id_for(canvass_id: str, owner_id: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{canvass_id}|{owner_id}"))
 
 
+def message_id_for(request_id: str) -> str:
+    """The one email that carries a request, however often its sending is retried."""
+    return str(uuid.uuid5(EMAIL_NAMESPACE, request_id))
+
+
 def answer(
-    state: RequestState, request_id: str, given: str, note: str | None, now: datetime
+    state: RequestState,
+    request_id: str,
+    given: str,
+    note: str | None,
+    now: datetime,
+    canvass_ended: bool = False,
 ) -> list[e.RequestEvent]:
-    """The owner's answer, once, before the request expires."""
+    """The owner's answer, once, while the canvass runs and before the request expires."""
+    if canvass_ended:
+        raise NotAllowedNow(CANVASS_ENDED)
     if state.status == "answered":
         raise NotAllowedNow("You have answered this request already. Thank you.")
     if state.status == "expired" or (state.expires_at is not None and now >= state.expires_at):
-        raise NotAllowedNow("This request has expired; nothing more is needed from you.")
+        raise NotAllowedNow(EXPIRED)
     if given not in ANSWERS:
         raise ValueError(f"answer must be one of {ANSWERS}")
     cleaned = (note or "").strip()[:MAX_NOTE] or None
@@ -76,11 +94,14 @@ def remind(state: RequestState, request_id: str, now: datetime) -> list[e.Reques
     return [e.OwnerReminded(request_id, due)]  # a late run sends the latest one only
 
 
-def check_may_receive(state: RequestState, now: datetime) -> None:
-    """Refuse footage for a request that expired, or whose owner said they will not share."""
-    expired = state.status == "sent" and state.expires_at is not None and now >= state.expires_at
+def check_may_receive(state: RequestState, now: datetime, canvass_ended: bool = False) -> None:
+    """Refuse footage once the canvass has ended or the request has expired, and for a
+    request whose owner said they will not share."""
+    if canvass_ended:
+        raise NotAllowedNow(CANVASS_ENDED)
+    expired = state.expires_at is not None and now >= state.expires_at
     if state.status == "expired" or expired:
-        raise NotAllowedNow("This request has expired; nothing more is needed from you.")
+        raise NotAllowedNow(EXPIRED)
     if state.status == "answered" and state.answer not in ("share_now", "will_bring"):
         raise NotAllowedNow("You answered that you would not share footage for this request.")
     if state.files >= MAX_FILES:
@@ -93,9 +114,10 @@ def receive(
     canvass_id: str,
     received: dict[str, Any],
     now: datetime,
+    canvass_ended: bool = False,
 ) -> list[e.RequestEvent]:
     """Footage from the owner; an unanswered request counts as answered 'share now'."""
-    check_may_receive(state, now)
+    check_may_receive(state, now, canvass_ended)
     events: list[e.RequestEvent] = []
     if state.status == "sent":
         events.append(e.RequestAnswered(request_id, "share_now", None))
@@ -108,6 +130,7 @@ def evolve(state: RequestState, event: e.RequestEvent) -> RequestState:
     if isinstance(event, e.FootageRequested):
         return RequestState(
             "sent",
+            event.canvass_id,
             datetime.fromisoformat(event.expires_at),
             datetime.fromisoformat(event.sent_at),
         )

@@ -190,7 +190,10 @@ class DispatchSchema(Schema):
     requests = fields.Dict(
         keys=fields.String(),
         values=fields.Integer(),
-        metadata={"description": "sent, already_sent, weekly_cap_reached, no_contact_on_file"},
+        metadata={
+            "description": "requested (emails then go out from the outbox), "
+            "weekly_cap_reached, no_contact_on_file"
+        },
     )
 
 
@@ -199,6 +202,14 @@ class RequestSummarySchema(Schema):
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     sites_offering_footage = fields.List(fields.String())
     sites_without_footage = fields.List(fields.String())
+    delivery = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={
+            "description": "requests whose email the mail server has not accepted: "
+            "not_yet_delivered, could_not_be_delivered"
+        },
+    )
 
 
 class AnswerSchema(Schema):

@@ -181,8 +181,11 @@ def dispatch(canvass_id: str) -> ResponseReturnValue:
 
     def send() -> None:
         outcome = _service().dispatch(_user(), canvass_id)
-        sent = outcome.get("sent", 0)
-        flash(f"Requests sent to {sent} owner{'s' if sent != 1 else ''}." + _not_sent(outcome))
+        made = outcome.get("requested", 0)
+        flash(
+            f"Requests made to {made} owner{'s' if made != 1 else ''}; their emails go out "
+            "within a few minutes." + _not_sent(outcome)
+        )
 
     return _act(canvass_id, send)
 
@@ -337,10 +340,9 @@ def _not_sent(outcome: dict[str, int]) -> str:
     notes = {
         "no_contact_on_file": "without contact details on file",
         "weekly_cap_reached": "already asked as often as allowed this week",
-        "already_sent": "already asked for this canvass",
     }
     parts = [f"{outcome[key]} {text}" for key, text in notes.items() if outcome.get(key)]
-    return f" Not sent: {'; '.join(parts)}." if parts else ""
+    return f" Not asked: {'; '.join(parts)}." if parts else ""
 
 
 def _visit_refused(canvass_id: str, errors: dict[str, list[str]]) -> ResponseReturnValue:

@@ -26,6 +26,11 @@ def send_mail(services: Services) -> int:
     return services.outbox.send_pending()
 
 
+def finish_dispatches(services: Services) -> int:
+    """Make the requests of every dispatch that was cut short (each exactly once)."""
+    return services.canvass.dispatcher.finish_due(datetime.now(UTC))
+
+
 def expire_requests(services: Services) -> int:
     """Expire footage requests whose time is up."""
     return services.canvass.dispatcher.expire_due(datetime.now(UTC))
@@ -73,6 +78,7 @@ def sign_checkpoint(services: Services) -> int:
 
 # name, every how many seconds, what it does
 JOBS: list[tuple[str, int, Callable[[Services], int]]] = [
+    ("finish-dispatches", 60, finish_dispatches),
     ("send-mail", 60, send_mail),
     ("expire-requests", 600, expire_requests),
     ("remind-owners", 900, remind_owners),

@@ -140,7 +140,7 @@ def test_a_canvass_from_the_map_to_the_case_package_in_a_browser(
     assert all("expires in" in text and "Not asked yet" in text for text in rows.all_inner_texts())
     assert page.locator("#canvass-map path.leaflet-interactive").count() >= count + 1  # views, area
     page.get_by_role("button", name=re.compile("Send the requests")).click()
-    page.get_by_text(f"Requests sent to {count} owners.").wait_for()
+    page.get_by_text(f"Requests made to {count} owners;").wait_for()
 
     # Owners answer from the emailed link on their phones: one uploads a clip, one has none.
     app.extensions["canvass"].outbox.send_pending()  # the scheduler's job, done now

@@ -130,7 +130,7 @@ def test_an_investigator_canvasses_real_cameras_around_a_real_incident_to_the_ca
 
     # Dispatch: each owner is emailed once, with a link of their own.
     dispatched = client.post(f"{path}/dispatch", headers=detective).get_json()
-    assert dispatched["requests"] == {"sent": len(nodes)}
+    assert dispatched["requests"] == {"requested": len(nodes)}
     services.outbox.send_pending()
     links = {}
     for site_id, email in owner_of.items():

@@ -110,10 +110,17 @@ def test_a_canvass_within_the_limits_is_opened_ranked_and_sent_from_the_pages(de
     sent = post_form(desk, opened.headers["Location"] + "/dispatch", {})
     assert sent.status_code == 302
     page = desk.get(opened.headers["Location"]).get_data(as_text=True)
-    assert "Requests sent to 3 owners." in page
-    assert "3 requests sent" in page and page.count("No answer to show") >= 3
+    assert "Requests made to 3 owners; their emails go out within a few minutes." in page
+    assert "3 requests made" in page and page.count("No answer to show") >= 3
+    assert "3</strong> not yet delivered" in page  # nothing is shown as sent before it is
     for name in ("ana", "ben", "cy"):
         assert f"{name}@example.org" not in page
+    assert not [m for m in mailbox.messages if m["Subject"].startswith("A request")]
+
+    desk.application.test_cli_runner().invoke(args=["outbox", "send"])  # the mail job
+    page = desk.get(opened.headers["Location"]).get_data(as_text=True)
+    assert "not yet delivered" not in page
+    assert len([m for m in mailbox.messages if m["Subject"].startswith("A request")]) == 3
 
 
 def test_an_unacceptable_form_is_explained_beside_its_fields_and_nothing_is_opened(desk):

@@ -82,7 +82,9 @@ def answered(app, client, cli, mailbox):
     opened = client.post("/api/v1/canvasses", headers=detective, json=body).get_json()
     path = f"/api/v1/canvasses/{opened['canvass_id']}"
     client.post(f"{path}/submit", headers=detective)
-    assert client.post(f"{path}/dispatch", headers=detective).get_json()["requests"]["sent"] == 1
+    assert client.post(f"{path}/dispatch", headers=detective).get_json()["requests"] == {
+        "requested": 1
+    }
     services.outbox.send_pending()
     [request] = [m for m in mailbox.to(EMAIL) if m["Subject"].startswith("A request")]
     token = link_token(request)

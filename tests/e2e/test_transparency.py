@@ -91,7 +91,10 @@ def city(app, client, cli, mailbox, monkeypatch):
     set_time(app, monkeypatch, DECEMBER + timedelta(days=1))
     for n, (radius, hours) in enumerate(DECEMBER_CANVASSES):
         path = canvass(client, sfpd, DECEMBER, radius, hours, f"181-00{n:04d}", sergeant)
-        assert client.post(f"{path}/dispatch", headers=sfpd).get_json()["requests"] == {"sent": 3}
+        assert client.post(f"{path}/dispatch", headers=sfpd).get_json()["requests"] == {
+            "requested": 3
+        }
+    assert cli.invoke(args=["outbox", "send"]).exit_code == 0  # the mail job, run now
     links = footage_requests(mailbox)
     assert len(links) == len(DECEMBER_ANSWERS)
     for token, answer in zip(links, DECEMBER_ANSWERS, strict=True):
@@ -110,7 +113,7 @@ def city(app, client, cli, mailbox, monkeypatch):
 
     set_time(app, monkeypatch, JANUARY + timedelta(days=1))
     path = canvass(client, sfpd, JANUARY, 250, 1, "190-000001")
-    assert client.post(f"{path}/dispatch", headers=sfpd).get_json()["requests"] == {"sent": 3}
+    assert client.post(f"{path}/dispatch", headers=sfpd).get_json()["requests"] == {"requested": 3}
     for n in range(2):
         canvass(client, oakland, JANUARY, 400, 4, f"OPD-19-{n:04d}")
 
