@@ -4,6 +4,11 @@ A recorder owns one database connection per thread and process. Appends run insi
 write that the database serializes (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's
 transaction-scoped advisory lock), so positions are assigned, hashed and committed one
 append at a time, in order, with no holes.
+
+A connection the database dropped (a restart, a terminated backend) is replaced on the
+spot: the read or append that found it broken runs once more on a fresh connection. That is
+safe for appends too, because they are idempotent by event id: if the first attempt was
+committed before the connection broke, the second finds its rows stored and returns them.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from hashlib import sha256
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from ..canonical import LEAF_PREFIX, format_timestamp, json_string
 from ..errors import ConcurrencyError, DuplicateEventError
@@ -31,6 +36,8 @@ MessageRow = tuple[str, str, str | None, str, str, str]
 MESSAGE_COLUMNS = (
     "message_id, created_at, event_position, subject_id, recipient, subject, body, attempts"
 )
+
+T = TypeVar("T")
 
 COLUMNS = (
     "position, stream_id, version, event_id, type, schema_version, "
@@ -136,14 +143,37 @@ class Recorder(ABC):
     # --- connections -------------------------------------------------------------
 
     def _connection(self) -> Any:
-        """This thread's connection, opened on first use (and anew after a fork)."""
+        """This thread's connection, opened on first use (and anew after a fork or after the
+        database dropped the last one)."""
         local = self._local
-        if getattr(local, "pid", None) != os.getpid():
-            local.connection = self._connect()
+        if getattr(local, "pid", None) != os.getpid() or local.connection is None:
+            local.connection = None
             local.pid = os.getpid()
+            local.connection = self._connect()
             with self._guard:
                 self._connections.append(local.connection)
         return local.connection
+
+    def _discard_connection(self, connection: Any) -> None:
+        """Forget a connection the database dropped, so that the next use opens a new one."""
+        if getattr(self._local, "connection", None) is connection:
+            self._local.connection = None
+        with self._guard:
+            self._connections = [c for c in self._connections if c is not connection]
+        with contextlib.suppress(Exception):
+            connection.close()
+
+    def _reading(self, read: Callable[[Any], T]) -> T:
+        """Run `read` on this thread's connection; if the database had dropped it, run it
+        once more on a fresh one (a read changes nothing, so running it twice is harmless)."""
+        conn = self._connection()
+        try:
+            return read(conn)
+        except Exception as error:
+            if not self._is_disconnect(conn, error):
+                raise
+            self._discard_connection(conn)
+        return read(self._connection())
 
     def close(self) -> None:
         """Close every connection this recorder opened in this process."""
@@ -166,6 +196,24 @@ class Recorder(ABC):
         """Store `pending` at the end of the stream, and `messages` in the outbox, all or
         nothing."""
         conn = self._connection()
+        try:
+            return self._append_on(conn, stream_id, pending, expected, messages)
+        except Exception as error:
+            if not self._is_disconnect(conn, error):
+                raise
+            self._discard_connection(conn)
+        # Safe to send again: a batch already committed is found by its event ids.
+        return self._append_on(self._connection(), stream_id, pending, expected, messages)
+
+    def _append_on(
+        self,
+        conn: Any,
+        stream_id: str,
+        pending: Sequence[PendingEvent],
+        expected: ExpectedVersion,
+        messages: Sequence[MessageRow],
+    ) -> list[Row]:
+        """One attempt at `append` on one connection."""
         try:
             try:
                 current, head = self._begin_serialized(conn, stream_id)
@@ -211,6 +259,10 @@ class Recorder(ABC):
     @abstractmethod
     def _connect(self) -> Any:
         """Open a connection configured for this recorder."""
+
+    def _is_disconnect(self, conn: Any, error: Exception) -> bool:
+        """Whether `error` means the database dropped `conn` (never, on a local file)."""
+        return False
 
     def _end_serialized(self) -> None:  # noqa: B027 - most backends take nothing extra
         """Release whatever `_begin_serialized` took beyond the database's own lock."""

@@ -3,7 +3,8 @@
 The lock is taken in a statement of its own, so the statement that reads the stream's
 version and the log's head runs on a snapshot taken after every earlier writer committed.
 PostgreSQL makes a transaction visible before it releases its locks, so a reader that sees
-position p also sees every position below it.
+position p also sees every position below it. A backend that dies takes its advisory lock
+with it, so a dropped connection never leaves the log locked.
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ class PostgresRecorder(Recorder):
             conninfo = psycopg.conninfo.make_conninfo(conninfo, connect_timeout=10)
         return psycopg.connect(conninfo, autocommit=True)
 
+    def _is_disconnect(self, conn: psycopg.Connection[Any], error: Exception) -> bool:
+        dropped = isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
+        return dropped and (conn.closed or conn.broken)
+
     def _begin_serialized(self, conn: psycopg.Connection[Any], stream_id: str) -> tuple[int, int]:
         conn.execute(_BEGIN_AND_LOCK)
         row = conn.execute(_STATE, (stream_id,)).fetchone()
@@ -85,32 +90,28 @@ class PostgresRecorder(Recorder):
         conn.execute("COMMIT")
 
     def _rollback(self, conn: psycopg.Connection[Any]) -> None:
-        if conn.closed:
-            self._local.pid = None  # reconnect on next use
-            return
+        if conn.closed or conn.broken:
+            return  # the server rolled it back when the connection went
         conn.execute("ROLLBACK")
 
     def select_by_event_ids(self, event_ids: Sequence[str]) -> list[Row]:
         sql = _SELECT + " WHERE event_id = ANY(%s::uuid[])"
-        rows: list[Row] = self._connection().execute(sql, (list(event_ids),)).fetchall()
-        return rows
+        return self._fetch_all(sql, (list(event_ids),))
 
     def current_version(self, stream_id: str) -> int:
         sql = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = %s"
-        row = self._connection().execute(sql, (stream_id,)).fetchone()
-        assert row is not None
-        return int(row[0])
+        return int(self._fetch_all(sql, (stream_id,))[0][0])
 
     def read_stream(self, stream_id: str, from_version: int, limit: int | None) -> list[Row]:
-        params = (stream_id, from_version, limit)
-        rows: list[Row] = self._connection().execute(_READ_STREAM, params).fetchall()
-        return rows
+        return self._fetch_all(_READ_STREAM, (stream_id, from_version, limit))
 
     def read_all(self, after: int, limit: int) -> list[Row]:
-        rows: list[Row] = self._connection().execute(_READ_ALL, (after, limit)).fetchall()
-        return rows
+        return self._fetch_all(_READ_ALL, (after, limit))
 
     def head(self) -> int:
-        row = self._connection().execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()
-        assert row is not None
-        return int(row[0])
+        return int(self._fetch_all("SELECT COALESCE(MAX(position), 0) FROM events", ())[0][0])
+
+    def _fetch_all(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        """Every row of a query, through a connection that is reopened if it was dropped."""
+        rows: list[Any] = self._reading(lambda conn: conn.execute(sql, params).fetchall())
+        return rows

@@ -1,0 +1,141 @@
+"""The service rides out a dropped database connection and a database that is down."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from service import create_app
+from service import scheduler as jobs
+from tests.support.faults import named_connections, terminate_connections
+
+PASSWORD = "correct horse battery staple"
+
+
+def app_on(url: str, instance: Path, smtp_port: int) -> Flask:
+    """The service on `url`, sending mail to the test SMTP server."""
+    settings = {
+        "DATABASE_URL": url,
+        "TESTING": True,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": smtp_port,
+    }
+    return create_app(settings)
+
+
+@pytest.fixture
+def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CANVASS_INSTANCE_PATH", str(tmp_path / "instance"))
+    return tmp_path / "instance"
+
+
+def owner_token(app: Flask, client, mailbox, email: str = "maria@example.org") -> dict:
+    """Sign an owner up through the API, confirm the emailed link, return bearer headers."""
+    signed_up = client.post(
+        "/api/v1/accounts", json={"email": email, "password": PASSWORD, "display_name": "Maria"}
+    )
+    assert signed_up.status_code == 202
+    app.extensions["canvass"].outbox.send_pending()
+    link = re.search(r"token=([\w.-]+)", mailbox.to(email)[-1].get_content()).group(1)
+    assert client.post("/api/v1/accounts/verify", json={"token": link}).status_code == 200
+    issued = client.post(
+        "/api/v1/tokens", json={"email": email, "password": PASSWORD, "name": "laptop"}
+    )
+    assert issued.status_code == 201, issued.get_json()
+    return {"Authorization": f"Bearer {issued.get_json()['token']}"}
+
+
+def a_site(label: str) -> dict:
+    return {
+        "label": label,
+        "latitude": 36.6777,
+        "longitude": -121.6555,
+        "cameras": [
+            {
+                "label": "Front door",
+                "bearing_degrees": 180,
+                "field_of_view_degrees": 90,
+                "range_metres": 15,
+                "retention_days": 14,
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_every_request_after_the_database_drops_the_connections_succeeds(
+    database_url, instance, smtp_server, mailbox
+):
+    url, name = named_connections(database_url)
+    app = app_on(url, instance, smtp_server.port)
+    client = app.test_client()
+    try:
+        bearer = owner_token(app, client, mailbox)
+        assert client.post("/api/v1/sites", headers=bearer, json=a_site("Home")).status_code == 201
+
+        for round_ in range(3):
+            assert terminate_connections(name) >= 1
+            listed = client.get("/api/v1/sites", headers=bearer)
+            assert listed.status_code == 200
+            assert len(listed.get_json()["sites"]) == round_ + 1
+
+            assert terminate_connections(name) >= 1
+            created = client.post("/api/v1/sites", headers=bearer, json=a_site(f"Shop {round_}"))
+            assert created.status_code == 201, created.get_json()
+
+            assert terminate_connections(name) >= 1
+            assert client.get("/").status_code == 200
+            assert client.get("/readyz").get_json()["status"] == "ready"
+
+        sites = client.get("/api/v1/sites", headers=bearer).get_json()["sites"]
+        assert sorted(site["label"] for site in sites) == ["Home", "Shop 0", "Shop 1", "Shop 2"]
+    finally:
+        app.extensions["canvass"].close()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_every_scheduled_job_runs_after_the_database_drops_the_connections(
+    database_url, instance, smtp_server, mailbox
+):
+    url, name = named_connections(database_url)
+    app = app_on(url, instance, smtp_server.port)
+    client = app.test_client()
+    try:
+        owner_token(app, client, mailbox)
+        failed = []
+        with app.app_context():
+            for job_name, _, job in jobs.JOBS:
+                terminate_connections(name)
+                try:
+                    job(app.extensions["canvass"])
+                except Exception as error:
+                    failed.append(f"{job_name}: {type(error).__name__}")
+        assert failed == []
+        assert terminate_connections(name) >= 1
+    finally:
+        app.extensions["canvass"].close()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_an_append_cut_off_by_a_dropped_connection_is_stored_once(database_url):
+    from events_store import NO_STREAM, EventStore, NewEvent
+
+    url, name = named_connections(database_url)
+    store = EventStore.from_url(url)
+    try:
+        store.append("owner-1", [NewEvent("OwnerSignedUp", {})], NO_STREAM)
+        again = NewEvent("OwnerNamed", {"step": 2})
+        assert terminate_connections(name) == 1
+        [first] = store.append("owner-1", [again], 1)
+        assert terminate_connections(name) == 1
+        [resent] = store.append("owner-1", [again], 1)  # what a client retrying would do
+        assert resent.position == first.position == 2
+        assert [event.type for event in store.read_stream("owner-1")] == [
+            "OwnerSignedUp",
+            "OwnerNamed",
+        ]
+    finally:
+        store.close()
