@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -317,7 +317,7 @@ def _event_types(projection: Projection) -> frozenset[str] | None:
     return None if declared is None else frozenset(declared)
 
 
-def _status_of(name: str, row: sa.Row | None, head: int) -> ProjectionStatus:
+def _status_of(name: str, row: sa.Row[Any] | None, head: int) -> ProjectionStatus:
     if row is None:
         return ProjectionStatus(name, 0, head)
     failure = None
