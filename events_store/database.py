@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -12,13 +14,44 @@ from sqlalchemy.engine import make_url
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 CONNECT_TIMEOUT_SECONDS = 10
 
+# SQLSTATE classes that say the server cannot serve now, not that the statement is wrong:
+# connection exceptions, insufficient resources, operator intervention (shutdown, restart).
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+# What SQLite says when another process holds the file or the file cannot be used.
+_UNAVAILABLE_SQLITE_MESSAGES = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk i/o error",
+)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot be reached or used just now (down, dropped,
+    locked by another process), so that trying again later may succeed."""
+    if isinstance(error, sa.exc.TimeoutError):
+        return True  # every pooled connection is busy
+    if isinstance(error, sa.exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig if error.orig is not None else error
+    if isinstance(error, psycopg.InterfaceError):
+        return True
+    if isinstance(error, psycopg.OperationalError):
+        sqlstate = error.sqlstate
+        return sqlstate is None or sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
+    if isinstance(error, sqlite3.OperationalError):
+        return str(error).lower().startswith(_UNAVAILABLE_SQLITE_MESSAGES)
+    return False
+
 
 def create_engine(url: str, **options: Any) -> sa.Engine:
     """An engine for the log's database.
 
     On SQLite every transaction starts with `BEGIN IMMEDIATE`, so a transaction that reads
     then writes waits for the write lock instead of failing when another writer commits
-    first; WAL lets readers carry on meanwhile. A connection given the execution option
+    first; WAL lets readers carry on meanwhile, and a writer waits up to the URL's `timeout`
+    (seconds, 60 by default) for the lock. A connection given the execution option
     `read_only=True` starts a plain deferred transaction and never waits for writers.
     PostgreSQL needs nothing special.
     """
@@ -32,16 +65,23 @@ def create_engine(url: str, **options: Any) -> sa.Engine:
             options.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     engine = sa.create_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
-        _serialize_sqlite_writes(engine)
+        _serialize_sqlite_writes(engine, sqlite_busy_timeout_ms(url))
     return engine
 
 
-def _serialize_sqlite_writes(engine: sa.Engine) -> None:
+def sqlite_busy_timeout_ms(url: str) -> int:
+    """How long an SQLite connection waits for another's lock: the URL's `timeout` in
+    seconds, as the sqlite3 driver reads it, or a minute."""
+    timeout = make_url(url).query.get("timeout")
+    return SQLITE_BUSY_TIMEOUT_MS if timeout is None else int(float(str(timeout)) * 1000)
+
+
+def _serialize_sqlite_writes(engine: sa.Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def configure(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         # Deleted rows are overwritten with zeros, so an erased person's data does not linger

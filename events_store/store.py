@@ -11,6 +11,7 @@ from typing import Final
 from sqlalchemy.engine import make_url
 
 from .canonical import canonical_json, format_timestamp, parse_timestamp
+from .database import sqlite_busy_timeout_ms
 from .errors import InvalidEventError, UnsupportedDatabaseError
 from .model import (
     MAX_STREAM_ID_LENGTH,
@@ -68,7 +69,8 @@ class EventStore:
                 raise UnsupportedDatabaseError(
                     "the event store needs an SQLite database file, not an in-memory one"
                 )
-            return cls(SQLiteRecorder(path, clock, sqlite_synchronous), upcasters)
+            busy_seconds = sqlite_busy_timeout_ms(url) / 1000
+            return cls(SQLiteRecorder(path, clock, sqlite_synchronous, busy_seconds), upcasters)
         if backend == "postgresql":
             from .recorders.postgres import PostgresRecorder
 

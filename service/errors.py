@@ -1,7 +1,8 @@
 """The one place where failures become HTTP answers: JSON under /api/, pages elsewhere.
 
 Nobody ever sees a stack trace: unexpected failures are logged with the request id and
-answered with a plain apology that quotes it.
+answered with a plain apology that quotes it. A database that cannot be reached just now is
+answered 503 with `Retry-After`, so clients and people know to come back.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from events_store import (
     ProjectionUnavailable,
     SubjectErasedError,
 )
+from events_store.database import is_unavailable
 from registry import errors as registry
 
 log = logging.getLogger(__name__)
+
+DATABASE_RETRY_AFTER_SECONDS = 30
 
 # Typed domain errors and the HTTP status and code each becomes. Errors that carry an
 # `errors` mapping of field names to messages pass it on; `retry_after_seconds` becomes
@@ -121,12 +125,32 @@ def _unexpected_or_domain_error(error: Exception) -> Response:
             if retry_after := getattr(error, "retry_after_seconds", None):
                 response.headers["Retry-After"] = str(retry_after)
             return response
+    if is_unavailable(error):
+        return _database_unavailable(error)
     log.exception("unexpected failure while serving %s %s", request.method, request.path)
     message = (
         "Something went wrong on our side. If it keeps happening, "
         f"quote request id {g.get('request_id', '-')} to the service desk."
     )
     return error_response(500, "internal_error", message)
+
+
+def _database_unavailable(error: Exception) -> Response:
+    cause = getattr(error, "orig", None) or error
+    log.warning(
+        "database unavailable while serving %s %s (%s)",
+        request.method,
+        request.path,
+        type(cause).__name__,
+    )
+    g.setdefault("user", None)  # the page around the message must not ask the database again
+    message = (
+        "The service cannot reach its database just now. "
+        f"Please try again in {DATABASE_RETRY_AFTER_SECONDS} seconds."
+    )
+    response = error_response(503, "database_unavailable", message)
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 def _field_errors(messages: Any) -> dict[str, Any]:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 from service import create_app
 from service import scheduler as jobs
-from tests.support.faults import named_connections, terminate_connections
+from tests.support.faults import DatabaseProxy, named_connections, terminate_connections
 
 PASSWORD = "correct horse battery staple"
 
@@ -139,3 +143,113 @@ def test_an_append_cut_off_by_a_dropped_connection_is_stored_once(database_url):
         ]
     finally:
         store.close()
+
+
+class Outage:
+    """The database of a test going away and coming back: on PostgreSQL the server is cut
+    off by a relay in front of it; on SQLite another process holds the database's lock."""
+
+    def __init__(self, backend: str, database_url: str) -> None:
+        self.backend = backend
+        self._database_url = database_url
+        self._proxy: DatabaseProxy | None = None
+        self._holder: sqlite3.Connection | None = None
+
+    def url(self) -> str:
+        """Where the service finds its database (waiting at most half a second for locks)."""
+        if self.backend == "sqlite":
+            return (
+                make_url(self._database_url)
+                .update_query_dict({"timeout": "0.5"})
+                .render_as_string()
+            )
+        parsed = make_url(self._database_url)
+        self._proxy = DatabaseProxy(parsed.host or "127.0.0.1", parsed.port or 5432).start()
+        return self._proxy.url_for(self._database_url)
+
+    def begin(self) -> None:
+        if self._proxy is not None:
+            self._proxy.cut()
+        else:
+            self._holder = sqlite3.connect(
+                make_url(self._database_url).database, isolation_level=None
+            )
+            self._holder.execute("BEGIN IMMEDIATE")
+
+    def end(self) -> None:
+        if self._proxy is not None:
+            self._proxy.start()
+        elif self._holder is not None:
+            self._holder.close()
+            self._holder = None
+
+    def close(self) -> None:
+        if self._proxy is not None:
+            self._proxy.cut()
+        if self._holder is not None:
+            self._holder.close()
+
+
+@contextmanager
+def outage_of(backend: str, database_url: str) -> Iterator[Outage]:
+    outage = Outage(backend, database_url)
+    try:
+        yield outage
+    finally:
+        outage.close()
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def assert_told_to_come_back(response, content_type: str) -> None:
+    """503 with Retry-After, in plain words, with nothing of the failure's insides."""
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.mimetype == content_type
+    text = response.get_data(as_text=True)
+    for inside in ("Traceback", "psycopg", "sqlite3", "OperationalError", "SELECT", "INSERT"):
+        assert inside not in text
+
+
+def test_while_the_database_is_unavailable_requests_are_told_to_come_back_later(
+    backend, database_url, instance, smtp_server, mailbox
+):
+    with outage_of(backend, database_url) as outage:
+        app = app_on(outage.url(), instance, smtp_server.port)
+        client = app.test_client()
+        try:
+            bearer = owner_token(app, client, mailbox)
+            form = {
+                "csrf_token": csrf_of(client.get("/signup").get_data(as_text=True)),
+                "display_name": "Sam",
+                "email": "sam@example.org",
+                "password": PASSWORD,
+            }
+
+            outage.begin()
+            written = client.post("/api/v1/sites", headers=bearer, json=a_site("Home"))
+            assert_told_to_come_back(written, "application/json")
+            assert written.get_json()["code"] == "database_unavailable"
+            assert "try again" in written.get_json()["message"]
+            assert_told_to_come_back(client.post("/signup", data=form), "text/html")
+            if backend == "postgres":
+                assert_told_to_come_back(
+                    client.get("/api/v1/sites", headers=bearer), "application/json"
+                )
+                assert_told_to_come_back(client.get("/"), "text/html")
+                assert client.get("/readyz").status_code == 503
+
+            outage.end()
+            assert (
+                client.post("/api/v1/sites", headers=bearer, json=a_site("Home")).status_code == 201
+            )
+            assert client.post("/signup", data=form).status_code == 302
+            assert [
+                s["label"] for s in client.get("/api/v1/sites", headers=bearer).get_json()["sites"]
+            ] == ["Home"]
+            assert client.get("/").status_code == 200
+            assert client.get("/readyz").status_code == 200
+        finally:
+            app.extensions["canvass"].close()
