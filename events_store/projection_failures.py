@@ -14,7 +14,8 @@ import re
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -66,6 +67,24 @@ class ProjectionFailure:
             f"could not apply event {self.position:,} ({self.event_type}): "
             f"{self.error}: {self.message}"
         )
+
+
+def failure_in(row: sa.Row[Any]) -> ProjectionFailure | None:
+    """The failure kept in a tracking row read with its `failed_*` columns, if there is one."""
+    if row.failed_position is None:
+        return None
+    failed_at = row.failed_at
+    if isinstance(failed_at, str):  # SQLite returns the text it stored
+        failed_at = datetime.fromisoformat(failed_at)
+    if failed_at is not None:
+        failed_at = failed_at.replace(tzinfo=failed_at.tzinfo or UTC).astimezone(UTC)
+    return ProjectionFailure(
+        int(row.failed_position),
+        row.failed_event_type,
+        row.failed_error,
+        row.failed_message,
+        failed_at,
+    )
 
 
 def is_transient(error: BaseException) -> bool:

@@ -26,6 +26,7 @@ from .projection_failures import (
     CLEAR,
     AppendGuard,
     ProjectionFailure,
+    failure_in,
     failure_of,
     is_transient,
     record_failure,
@@ -320,24 +321,7 @@ def _event_types(projection: Projection) -> frozenset[str] | None:
 def _status_of(name: str, row: sa.Row[Any] | None, head: int) -> ProjectionStatus:
     if row is None:
         return ProjectionStatus(name, 0, head)
-    failure = None
-    if row.failed_position is not None:
-        failure = ProjectionFailure(
-            int(row.failed_position),
-            row.failed_event_type,
-            row.failed_error,
-            row.failed_message,
-            _aware(row.failed_at),
-        )
-    return ProjectionStatus(name, int(row.position), head, failure)
-
-
-def _aware(value: datetime | str | None) -> datetime | None:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return ProjectionStatus(name, int(row.position), head, failure_in(row))
 
 
 def _now() -> datetime:
