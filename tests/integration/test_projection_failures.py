@@ -214,3 +214,30 @@ def test_a_rebuild_that_succeeds_equals_applying_the_log_as_it_came(store, engin
     runner.rebuild("labels")
 
     assert stored_labels(engine) == incremental
+
+
+class DropsItsConnectionOnce(Labels):
+    """Loses its database connection in the middle of its first batch, as in a restart."""
+
+    def __init__(self) -> None:
+        self.dropped = False
+
+    def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
+        if not self.dropped:
+            self.dropped = True
+            conn.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
+        super().apply(conn, events)
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # SQLite has no connection to lose
+def test_a_lost_connection_is_not_taken_for_an_event_that_cannot_be_applied(store, engine):
+    runner = ProjectionRunner(engine, store, [DropsItsConnectionOnce()])
+    for label in ("Porch", "Gate"):
+        set_label(store, {"label": label})
+
+    with pytest.raises(sa.exc.OperationalError):
+        runner.catch_up()
+
+    assert runner.failures() == {}
+    runner.catch_up()
+    assert stored_labels(engine) == ["Porch", "Gate"]
