@@ -65,7 +65,7 @@ def test_events_read_back_exactly_as_written(store):
     payload = {
         "text": 'Café «Zoë» 日本 \u2028 "quoted" \\ back',
         "floats": [0.1, -2.5e-7, 1e21, 123456789.125],
-        "integers": [0, -1, 2**53 + 1],
+        "integers": [0, -1, 2**53 - 1, -(2**53 - 1)],
         "nested": {"z": None, "a": [True, False, {}]},
     }
     store.append("s", [NewEvent("Any", payload, {"purpose": "ünïcode"})], NO_STREAM)

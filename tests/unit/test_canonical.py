@@ -1,4 +1,4 @@
-"""The documented encoding and leaf hash, checked against RFC 6962 and against themselves."""
+"""Hash rule v2: RFC 8785 bytes and RFC 6962 leaf hashes, checked against both RFCs' examples."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import math
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
 from events_store.canonical import (
+    MAX_EXACT_INTEGER,
     canonical_event_bytes,
     canonical_json,
+    ecmascript_number,
     event_leaf_hash,
     format_timestamp,
     leaf_hash,
@@ -20,6 +23,16 @@ from events_store.canonical import (
 )
 from events_store.model import new_event_id
 from events_store.recorders.base import PendingEvent, build_rows
+from tests.support.jcs_vectors import (
+    APPENDIX_B_NOT_NUMBERS,
+    APPENDIX_B_NUMBERS,
+    RFC_8785_SAMPLE,
+    RFC_8785_SAMPLE_OUTPUT,
+    RFC_8785_SORTED_NAMES,
+    RFC_8785_SORTING,
+    SAFE_JSON,
+    double,
+)
 
 
 @pytest.mark.parametrize(
@@ -40,7 +53,11 @@ def test_leaf_hashes_follow_rfc_6962(entry, expected):
     [
         ({"b": 1, "a": 2}, '{"a":2,"b":1}'),
         ({"é": "ü", "ä": [1, 2]}, '{"ä":[1,2],"é":"ü"}'),
-        ({"x": 0.1, "y": 1e21, "z": -0.0}, '{"x":0.1,"y":1e+21,"z":-0.0}'),
+        ({"x": 0.1, "y": 1e21, "z": -0.0}, '{"x":0.1,"y":1e+21,"z":0}'),
+        (
+            {"whole": 90.0, "tiny": 1e-7, "small": 0.00001},
+            '{"small":0.00001,"tiny":1e-7,"whole":90}',
+        ),
         ({"n": None, "t": True, "s": 'say "hi"\n'}, '{"n":null,"s":"say \\"hi\\"\\n","t":true}'),
         ({"nested": {"b": {}, "a": []}}, '{"nested":{"a":[],"b":{}}}'),
     ],
@@ -49,10 +66,62 @@ def test_canonical_json_sorts_keys_and_writes_no_spaces(value, encoded):
     assert canonical_json(value) == encoded
 
 
-@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
-def test_canonical_json_refuses_values_json_cannot_carry(bad):
+@pytest.mark.parametrize(
+    "bad",
+    [
+        math.nan,
+        math.inf,
+        -math.inf,
+        MAX_EXACT_INTEGER + 1,
+        -MAX_EXACT_INTEGER - 1,
+        10**30,
+        "\ud800",
+    ],
+)
+def test_canonical_json_refuses_values_rfc_8785_cannot_carry(bad):
     with pytest.raises(ValueError):
         canonical_json({"x": bad})
+    with pytest.raises(ValueError):
+        canonical_json({"x": [1.5e-9, bad]})
+
+
+def test_canonical_json_refuses_member_names_that_are_not_text():
+    with pytest.raises(TypeError, match="member name must be text"):
+        canonical_json({"a": {1: "one"}})
+
+
+def test_the_largest_exact_integers_are_written_as_digits():
+    encoded = canonical_json({"max": MAX_EXACT_INTEGER, "min": -MAX_EXACT_INTEGER})
+    assert encoded == '{"max":9007199254740991,"min":-9007199254740991}'
+
+
+def test_the_rfc_8785_sample_gives_the_rfcs_canonical_text():
+    assert canonical_json(json.loads(RFC_8785_SAMPLE)) == RFC_8785_SAMPLE_OUTPUT
+
+
+def test_member_names_sort_by_utf_16_code_units_as_rfc_8785_shows():
+    encoded = canonical_json(json.loads(RFC_8785_SORTING))
+    assert list(json.loads(encoded)) == RFC_8785_SORTED_NAMES
+    assert encoded.startswith('{"\\r":"Carriage Return","1":"One","\u0080":"Control",')
+
+
+@pytest.mark.parametrize(("ieee_754", "expected"), APPENDIX_B_NUMBERS)
+def test_numbers_are_written_as_rfc_8785_appendix_b_shows(ieee_754, expected):
+    number = double(ieee_754)
+    assert ecmascript_number(number) == expected
+    assert canonical_json([number]) == f"[{expected}]"
+
+
+@pytest.mark.parametrize("ieee_754", APPENDIX_B_NOT_NUMBERS)
+def test_nan_and_infinity_from_appendix_b_are_refused(ieee_754):
+    number = double(ieee_754)
+    with pytest.raises(ValueError):
+        canonical_json([number])
+
+
+@given(SAFE_JSON)
+def test_canonical_json_agrees_with_the_rfc8785_package_on_any_json_value(value):
+    assert canonical_json(value).encode() == rfc8785.dumps(value)
 
 
 def test_canonical_json_refuses_objects_that_are_not_json():
@@ -71,7 +140,7 @@ def test_timestamps_are_written_in_utc_with_microseconds():
 JSON_VALUES = st.recursive(
     st.none()
     | st.booleans()
-    | st.integers()
+    | st.integers(-MAX_EXACT_INTEGER, MAX_EXACT_INTEGER)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),

@@ -18,10 +18,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from hypothesis import given
 
-from canvass_verify.canonical import MalformedEventError, event_leaf_hash, parse_event
+from canvass_verify.canonical import (
+    MalformedEventError,
+    canonical_json,
+    event_leaf_hash,
+    parse_event,
+)
 from canvass_verify.cli import main
 from canvass_verify.merkle import (
     InclusionProofBuilder,
@@ -31,6 +38,8 @@ from canvass_verify.merkle import (
     verify_inclusion,
 )
 from canvass_verify.note import NoteError, VerifierKey, parse_checkpoint, read_note
+from tests.support import jcs_vectors as jcs
+from tests.support.jcs_vectors import SAFE_JSON
 
 ORIGIN = "canvass.example/log"
 TOKEN = "s3cret-token"
@@ -284,6 +293,40 @@ def test_every_consistency_proof_of_the_rfc_definition_verifies():
             if size1 < size2:
                 with pytest.raises(ProofError):
                     verify_consistency(size1, size2, proof, root1, bytes(32))
+
+
+# --- hash rule v2: RFC 8785, written again from the RFC ----------------------------------
+
+
+def test_the_verifier_gives_the_rfc_8785_sample_its_canonical_text():
+    assert canonical_json(json.loads(jcs.RFC_8785_SAMPLE)) == jcs.RFC_8785_SAMPLE_OUTPUT
+    assert list(json.loads(canonical_json(json.loads(jcs.RFC_8785_SORTING)))) == (
+        jcs.RFC_8785_SORTED_NAMES
+    )
+
+
+@pytest.mark.parametrize(("ieee_754", "expected"), jcs.APPENDIX_B_NUMBERS)
+def test_the_verifier_writes_numbers_as_rfc_8785_appendix_b_shows(ieee_754, expected):
+    assert canonical_json({"n": jcs.double(ieee_754)}) == f'{{"n":{expected}}}'
+
+
+def test_the_verifier_reads_integers_beyond_2_53_as_the_doubles_json_makes_them():
+    # What JavaScript's JSON.parse and every RFC 8785 implementation over doubles do.
+    assert canonical_json([10**16, 2**60, -(2**53) - 1]) == (
+        "[10000000000000000,1152921504606847000,-9007199254740992]"
+    )
+
+
+def test_an_event_with_a_lone_surrogate_cannot_be_encoded(log):
+    event = parse_event(json.dumps({**log.events[0], "data": {"label": "\ud800"}}))
+    with pytest.raises(MalformedEventError, match="cannot be encoded canonically"):
+        event_leaf_hash(event)
+
+
+@given(SAFE_JSON)
+def test_the_verifier_agrees_with_the_rfc8785_package_on_exported_json(value):
+    exported = json.loads(json.dumps(value))
+    assert canonical_json(exported).encode() == rfc8785.dumps(exported)
 
 
 # --- canonical events, against the service's own implementation ----------------------------
