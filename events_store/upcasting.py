@@ -1,4 +1,11 @@
-"""Upcasters: stored events are never rewritten, so old payload shapes are upgraded on read."""
+"""Upcasters: stored events are never rewritten, so old payload shapes are upgraded on read.
+
+They also repair: when a projection stops at an event it cannot apply, a step from the
+stored schema version that corrects the bad value (and leaves good payloads as they are)
+makes every reader see the corrected event, and a rebuild then applies it. A step sees the
+stored payload, so it can correct public fields only: personal ones are sealed, and those
+are corrected in the projection's code instead.
+"""
 
 from __future__ import annotations
 
