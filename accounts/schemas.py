@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
+
+from validation.fields import Text
 
 from .decider import MAX_EMAIL, MAX_NAME, MAX_TOKEN_NAME
 from .passwords import MAX_LENGTH
 
-REQUIRED = {"required": "This field is required."}
+
+def _text(maximum: int, minimum: int = 1, **options: object) -> Text:
+    return Text(maximum, minimum, required=True, **options)  # type: ignore[arg-type]
 
 
-def _text(maximum: int, minimum: int = 1, **options: object) -> fields.String:
-    return fields.String(
-        required=True,
-        validate=validate.Length(
-            min=minimum, max=maximum, error=f"Use {minimum} to {maximum} characters."
-        ),
-        error_messages=REQUIRED | {"invalid": "Enter text here."},
-        **options,
+def _password(**options: object) -> Text:
+    """A passphrase exactly as typed (the login form compares it so): not trimmed, not
+    normalised, any printable character."""
+    return _text(
+        MAX_LENGTH, single_line=False, strip=False, normalize=False, load_only=True, **options
     )
 
 
 class SignUpSchema(Schema):
     email = _text(MAX_EMAIL, metadata={"example": "maria@example.org"})
-    password = _text(MAX_LENGTH, load_only=True)
+    password = _password()
     display_name = _text(MAX_NAME, metadata={"example": "Maria Lopez"})
 
 
@@ -37,17 +38,17 @@ class EmailSchema(Schema):
 
 class NewPasswordSchema(Schema):
     token = _text(1000)
-    password = _text(MAX_LENGTH, load_only=True)
+    password = _password()
 
 
 class LoginForTokenSchema(Schema):
     email = _text(MAX_EMAIL)
-    password = _text(MAX_LENGTH, load_only=True)
+    password = _password()
     name = _text(MAX_TOKEN_NAME, metadata={"example": "My laptop"})
 
 
 class ErasureSchema(Schema):
-    password = _text(MAX_LENGTH, load_only=True, metadata={"description": "to confirm"})
+    password = _password(metadata={"description": "to confirm"})
 
 
 class MessageSchema(Schema):

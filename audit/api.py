@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from accounts.auth import api_allows, current_user
+from validation.fields import MAX_PAGE, MAX_POSITION, Moment, Text, WholeNumber
 
 from . import access as a
 from .anomalies import RULES, find
@@ -23,46 +24,34 @@ blp = Blueprint(
 )
 
 COUNT = {"invalid": "Give a whole number.", "required": "This is required."}
+POSITIONS = f"{MAX_POSITION:,}"
+
+
+def _position(minimum: int, error: str, **options: object) -> WholeNumber:
+    """A position or size in the log: bounded by what the log's encoding can count."""
+    return WholeNumber(
+        minimum, MAX_POSITION, f"{error} (up to {POSITIONS}).", error_messages=COUNT, **options
+    )  # type: ignore[arg-type]
 
 
 class InclusionQuery(Schema):
-    position = fields.Integer(
-        required=True,
-        strict=False,
-        error_messages=COUNT,
-        validate=validate.Range(min=1, error="Positions start at 1."),
-    )
-    size = fields.Integer(
-        required=True,
-        strict=False,
-        error_messages=COUNT,
-        validate=validate.Range(min=1, error="A tree that holds the event has at least 1 leaf."),
-    )
+    position = _position(1, "Positions start at 1", required=True)
+    size = _position(1, "A tree that holds the event has at least 1 leaf", required=True)
 
 
 class ConsistencyQuery(Schema):
-    old = fields.Integer(
-        data_key="from",
-        required=True,
-        error_messages=COUNT,
-        validate=validate.Range(min=1, error="Sizes start at 1."),
-    )
-    new = fields.Integer(
-        data_key="to",
-        required=True,
-        error_messages=COUNT,
-        validate=validate.Range(min=1, error="Sizes start at 1."),
-    )
+    old = _position(1, "Sizes start at 1", data_key="from", required=True)
+    new = _position(1, "Sizes start at 1", data_key="to", required=True)
 
 
 class ExportQuery(Schema):
-    after = fields.Integer(
-        load_default=0, error_messages=COUNT, validate=validate.Range(min=0, error="From 0 up.")
-    )
-    limit = fields.Integer(
+    after = _position(0, "From 0 up", load_default=0)
+    limit = WholeNumber(
+        1,
+        MAX_EXPORT_PAGE,
+        f"From 1 to {MAX_EXPORT_PAGE}.",
         load_default=MAX_EXPORT_PAGE,
         error_messages=COUNT,
-        validate=validate.Range(1, MAX_EXPORT_PAGE, error=f"From 1 to {MAX_EXPORT_PAGE}."),
     )
 
 
@@ -145,26 +134,22 @@ TIME = {"invalid": "Give a date and time like 2026-11-20T21:30:00Z."}
 
 
 class AccessSearchQuery(Schema):
-    actor = fields.String(validate=validate.Length(max=64))
-    case_number = fields.String(validate=validate.Length(max=40))
-    subject = fields.String(validate=validate.Length(max=64))
+    actor = Text(64)
+    case_number = Text(40)
+    subject = Text(64)
     action = fields.String(
         validate=validate.OneOf(
             ("downloaded", "exported", "viewed", "purged"),
             error="Choose downloaded, exported, viewed or purged.",
         )
     )
-    agency = fields.String(validate=validate.Length(max=80))
-    since = fields.AwareDateTime(data_key="from", error_messages=TIME)
-    until = fields.AwareDateTime(data_key="to", error_messages=TIME)
-    page = fields.Integer(
-        load_default=1, error_messages=COUNT, validate=validate.Range(min=1, error="From 1 up.")
+    agency = Text(80)
+    since = Moment(data_key="from", error_messages=TIME)
+    until = Moment(data_key="to", error_messages=TIME)
+    page = WholeNumber(
+        1, MAX_PAGE, f"From 1 to {MAX_PAGE:,}.", load_default=1, error_messages=COUNT
     )
-    per_page = fields.Integer(
-        load_default=50,
-        error_messages=COUNT,
-        validate=validate.Range(1, 500, error="From 1 to 500."),
-    )
+    per_page = WholeNumber(1, 500, "From 1 to 500.", load_default=50, error_messages=COUNT)
     format = fields.String(
         load_default="json",
         validate=validate.OneOf(("json", "csv", "jsonl"), error="Choose json, csv or jsonl."),

@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
+from marshmallow import Schema, ValidationError
 
 from accounts.auth import current_user, page_allows
+from validation.fields import EARLIEST_DAY, LATEST_DAY, MAX_PAGE, Text
 
 from . import access as a
 from .anomalies import find
@@ -24,6 +26,18 @@ ACTION_WORDS = {
     "viewed": "viewed the footage you sent",
 }
 FILTERS = ("actor", "case_number", "subject", "action", "agency", "from", "to")
+
+
+class TypedFilters(Schema):
+    """The filters typed into the search form, held to what the access log can match."""
+
+    actor = Text(64)
+    case_number = Text(40)
+    subject = Text(64)
+    action = Text(20)
+    agency = Text(80)
+    since = Text(10, data_key="from")
+    until = Text(10, data_key="to")
 
 
 @bp.get("/my-data")
@@ -44,7 +58,7 @@ def search() -> ResponseReturnValue:
     user = current_user()
     assert user is not None
     values = {name: request.args.get(name, "").strip() for name in FILTERS}
-    errors: dict[str, str] = {}
+    errors = _filter_errors(values)
     wanted = a.AccessQuery(
         actor=values["actor"] or None,
         case_number=values["case_number"] or None,
@@ -55,7 +69,7 @@ def search() -> ResponseReturnValue:
         until=_day(values["to"], "to", errors, next_day=True),
     )
     shape = request.args.get("format", "")
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(MAX_PAGE, max(1, request.args.get("page", 1, type=int) or 1))
     rows: list[dict[str, Any]] = []
     total = 0
     if not errors:
@@ -102,15 +116,30 @@ def _read() -> Any:
     return a.read_caught_up(services.projections, services.engine)
 
 
+def _filter_errors(values: dict[str, str]) -> dict[str, str]:
+    """The first problem with each typed filter, by the form's field names."""
+    try:
+        TypedFilters().load(values)
+    except ValidationError as invalid:
+        return {
+            {"since": "from", "until": "to"}.get(str(name), str(name)): " ".join(messages)
+            for name, messages in dict(invalid.messages).items()
+        }
+    return {}
+
+
 def _day(text: str, name: str, errors: dict[str, str], next_day: bool = False) -> Any:
     """A typed date (YYYY-MM-DD) as the start of that day in the service's time zone; the
     end of the range counts the whole day."""
-    if not text:
+    if not text or name in errors:
         return None
     try:
         day = datetime.strptime(text, "%Y-%m-%d")
     except ValueError:
         errors[name] = "Give a date like 2026-11-20."
+        return None
+    if not EARLIEST_DAY <= day.date() <= LATEST_DAY:
+        errors[name] = "Give a date from the year 1970 to the year 9998."
         return None
     start = day.replace(tzinfo=ZoneInfo(current_app.config["TIME_ZONE"]))
     return start + timedelta(days=1) if next_day else start

@@ -80,7 +80,7 @@ def _area(form: dict[str, str], errors: dict[str, list[str]]) -> Any:
     if form.get("shape", "circle") == "polygon":
         try:
             corners = json.loads(form.get("polygon") or "[]")
-        except ValueError:
+        except (ValueError, RecursionError):
             corners = None
         if not corners:
             errors["polygon"] = ["Draw the area on the map: click each corner in turn."]

@@ -6,6 +6,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from validation.fields import MAX_CLOCK_OFFSET_SECONDS, Day, Moment, Number, Text, WholeNumber
+from validation.geometry import polygon_problem
+
 from .decider import LEGAL_BASES, MAX_JUSTIFICATION, MAX_POLYGON_CORNERS
 from .policy import CATEGORIES, NEVER_ALLOWED, SQUARE_METRES_PER_SQUARE_MILE
 
@@ -14,49 +17,51 @@ REQUIRED: Messages = {
     "required": "This field is required.",
     "null": "This field cannot be empty.",
 }
-NUMBER: Messages = REQUIRED | {"invalid": "Enter a number.", "special": "Enter an ordinary number."}
+CLOCK_OFFSET = (
+    f"Give the recorder's clock offset in seconds, within a day "
+    f"(-{MAX_CLOCK_OFFSET_SECONDS:,} to {MAX_CLOCK_OFFSET_SECONDS:,})."
+)
+
+
+def _clock_offset(**options: Any) -> WholeNumber:
+    return WholeNumber(
+        -MAX_CLOCK_OFFSET_SECONDS,
+        MAX_CLOCK_OFFSET_SECONDS,
+        CLOCK_OFFSET,
+        error_messages={"invalid": "Give a whole number of seconds, e.g. -90."},
+        **options,
+    )
 
 
 class IncidentPlaceSchema(Schema):
-    latitude = fields.Float(
-        required=True,
-        allow_nan=False,
-        error_messages=NUMBER,
-        validate=validate.Range(-90, 90, error="From -90 to 90."),
-    )
-    longitude = fields.Float(
-        required=True,
-        allow_nan=False,
-        error_messages=NUMBER,
-        validate=validate.Range(-180, 180, error="From -180 to 180."),
-    )
+    latitude = Number(-90, 90, "From -90 to 90.", required=True)
+    longitude = Number(-180, 180, "From -180 to 180.", required=True)
 
 
 class AreaSchema(Schema):
-    radius_m = fields.Float(
-        allow_nan=False,
-        error_messages=NUMBER,
-        validate=validate.Range(1, 50_000, error="From 1 to 50,000 metres."),
-    )
+    radius_m = Number(1, 50_000, "From 1 to 50,000 metres.")
     polygon = fields.List(
-        fields.List(fields.Float(allow_nan=False), validate=validate.Length(equal=2)),
+        fields.List(
+            Number(-180, 180, "A corner is a latitude and a longitude, in degrees."),
+            validate=validate.Length(equal=2, error="A corner is a latitude and a longitude."),
+            error_messages={"invalid": "A corner is a latitude and a longitude."},
+        ),
         validate=validate.Length(
             min=3, max=MAX_POLYGON_CORNERS, error=f"Draw 3 to {MAX_POLYGON_CORNERS} corners."
         ),
+        error_messages={"invalid": "Give the corners as a list of [latitude, longitude]."},
     )
 
     @validates_schema
     def one_shape(self, data: dict[str, Any], **_: object) -> None:
         if ("radius_m" in data) == ("polygon" in data):
             raise ValidationError("Give either a radius in metres or a polygon.", "radius_m")
+        if "polygon" in data and (problem := polygon_problem(data["polygon"])):
+            raise ValidationError(problem, "polygon")
 
 
 class NewCanvassSchema(Schema):
-    case_number = fields.String(
-        required=True,
-        error_messages=REQUIRED,
-        validate=validate.Length(max=40, error="Use at most 40 characters."),
-    )
+    case_number = Text(40, required=True)
     category = fields.String(
         required=True,
         error_messages=REQUIRED,
@@ -65,30 +70,13 @@ class NewCanvassSchema(Schema):
         ),
     )
     incident = fields.Nested(IncidentPlaceSchema, required=True, error_messages=REQUIRED)
-    window_start = fields.AwareDateTime(
+    window_start = Moment(required=True)
+    window_end = Moment(
         required=True,
-        error_messages=REQUIRED
-        | {
-            "invalid": "Give a date and time like 2026-11-20T21:30:00-08:00.",
-            "invalid_awareness": "Include the time zone, like -08:00 or Z.",
-        },
-    )
-    window_end = fields.AwareDateTime(
-        required=True,
-        error_messages=REQUIRED
-        | {
-            "invalid": "Give a date and time like 2026-11-20T23:00:00-08:00.",
-            "invalid_awareness": "Include the time zone, like -08:00 or Z.",
-        },
+        error_messages={"invalid": "Give a date and time like 2026-11-20T23:00:00-08:00."},
     )
     area = fields.Nested(AreaSchema, required=True, error_messages=REQUIRED)
-    justification = fields.String(
-        required=True,
-        error_messages=REQUIRED,
-        validate=validate.Length(
-            min=1, max=MAX_JUSTIFICATION, error=f"Use 1 to {MAX_JUSTIFICATION} characters."
-        ),
-    )
+    justification = Text(MAX_JUSTIFICATION, 1, single_line=False, required=True)
     legal_basis = fields.String(
         required=True,
         error_messages=REQUIRED,
@@ -122,11 +110,7 @@ class PolicyCheckSchema(Schema):
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(
-        required=True,
-        error_messages=REQUIRED,
-        validate=validate.Length(min=1, max=2000, error="Use 1 to 2000 characters."),
-    )
+    reason = Text(2000, 1, single_line=False, required=True)
 
 
 class CanvassSchema(Schema):
@@ -213,11 +197,7 @@ class RequestSummarySchema(Schema):
 
 
 class AnswerSchema(Schema):
-    token = fields.String(
-        required=True,
-        error_messages=REQUIRED,
-        validate=validate.Length(min=1, max=1000, error="Use the emailed link."),
-    )
+    token = Text(1000, 1, required=True, length_error="Use the emailed link.")
     answer = fields.String(
         required=True,
         error_messages=REQUIRED,
@@ -226,11 +206,7 @@ class AnswerSchema(Schema):
             error="Choose share_now, will_bring, no_footage or decline.",
         ),
     )
-    note = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=1000, error="Use at most 1000 characters."),
-    )
+    note = Text(1000, single_line=False, load_default=None, allow_none=True)
 
 
 class AnswerRecordedSchema(Schema):
@@ -238,25 +214,14 @@ class AnswerRecordedSchema(Schema):
 
 
 class UploadQuerySchema(Schema):
-    token = fields.String(
-        required=True,
-        error_messages=REQUIRED,
-        validate=validate.Length(min=1, max=1000, error="Use the emailed link."),
-    )
+    token = Text(1000, 1, required=True, length_error="Use the emailed link.")
     sha256 = fields.String(
         validate=validate.Regexp(
             r"^[0-9a-fA-F]{64}$", error="A SHA-256 is 64 hexadecimal characters."
         )
     )
-    clock_offset_seconds = fields.Integer(
-        validate=validate.Range(
-            -86_400 * 366, 86_400 * 366, error="Give the offset in seconds, within a year."
-        ),
-        error_messages={"invalid": "Give a whole number of seconds, e.g. -90."},
-    )
-    statement = fields.String(
-        validate=validate.Length(max=2000, error="Use at most 2000 characters.")
-    )
+    clock_offset_seconds = _clock_offset()
+    statement = Text(2000, single_line=False)
 
 
 class StoredFootageSchema(Schema):
@@ -281,11 +246,7 @@ class FootageListSchema(Schema):
 class NewVisitSchema(IncidentPlaceSchema):
     """A visited place: the same position fields as an incident, and what was found."""
 
-    address = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=200, error="Use at most 200 characters."),
-    )
+    address = Text(200, load_default=None, allow_none=True)
     result = fields.String(
         required=True,
         error_messages=REQUIRED,
@@ -294,24 +255,13 @@ class NewVisitSchema(IncidentPlaceSchema):
             error="Choose no_answer, no_camera or camera_present.",
         ),
     )
-    retention_days = fields.Integer(
-        load_default=None,
-        allow_none=True,
-        strict=True,
-        validate=validate.Range(1, 365, error="From 1 to 365 days."),
+    retention_days = WholeNumber(
+        1, 365, "From 1 to 365 days.", strict=True, load_default=None, allow_none=True
     )
-    clock_offset_seconds = fields.Integer(load_default=None, allow_none=True, strict=True)
+    clock_offset_seconds = _clock_offset(strict=True, load_default=None, allow_none=True)
     contact_made = fields.Boolean(load_default=False)
-    revisit_due = fields.Date(
-        load_default=None,
-        allow_none=True,
-        error_messages={"invalid": "Give a date like 2026-11-28."},
-    )
-    note = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=1000, error="Use at most 1000 characters."),
-    )
+    revisit_due = Day(load_default=None, allow_none=True)
+    note = Text(1000, single_line=False, load_default=None, allow_none=True)
 
 
 class VisitSchema(Schema):

@@ -48,18 +48,29 @@ def register(body: dict[str, Any]) -> dict[str, Any]:
     """Register a site (and its cameras) from a validated body; return it."""
     latitude, longitude, source = locate(body)
     site_id = str(uuid.uuid4())
-    owner = owner_id()
+    cameras = tuple(
+        c.NewCamera(str(uuid.uuid4()), c.CameraSpec(**camera)) for camera in body.get("cameras", [])
+    )
     execute(
         c.RegisterSite(
-            site_id, owner, body["kind"], body["label"], body["address"], latitude, longitude,
-            location_source=source, contact_for_requests=body["contact_for_requests"],
+            site_id, owner_id(), body["kind"], body["label"], body["address"], latitude,
+            longitude, location_source=source, contact_for_requests=body["contact_for_requests"],
             categories=tuple(body["categories"]),
-            share_exact_location=body["share_exact_location"],
+            share_exact_location=body["share_exact_location"], cameras=cameras,
         )
     )  # fmt: skip
-    for camera in body.get("cameras", []):
-        execute(c.AddCamera(site_id, owner, str(uuid.uuid4()), c.CameraSpec(**camera)))
     return site_view(site_id)
+
+
+def set_consent(site_id: str, choices: dict[str, Any]) -> None:
+    """Record every consent choice of a site, from a validated body (or the site merged
+    with a partial one)."""
+    execute(
+        c.SetConsent(
+            site_id, owner_id(), choices["contact_for_requests"], tuple(choices["categories"]),
+            choices["share_exact_location"],
+        )
+    )  # fmt: skip
 
 
 def add_camera(site_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -66,13 +66,18 @@ def change_site(body: dict[str, Any], site_id: str) -> dict[str, Any]:
 @blp.arguments(s.ConsentSchema)
 @blp.response(200, s.SiteSchema)
 def set_consent(body: dict[str, Any], site_id: str) -> dict[str, Any]:
-    """Say whether and for what you may be asked for footage."""
-    a.execute(
-        c.SetConsent(
-            site_id, a.owner_id(), body["contact_for_requests"], tuple(body["categories"]),
-            body["share_exact_location"],
-        )
-    )  # fmt: skip
+    """Say whether and for what you may be asked for footage: every choice at once."""
+    a.set_consent(site_id, body)
+    return a.site_view(site_id)
+
+
+@blp.patch("/sites/<site_id>/consent")
+@api_allows("sites.manage")
+@blp.arguments(s.ConsentChangeSchema)
+@blp.response(200, s.SiteSchema)
+def change_consent(body: dict[str, Any], site_id: str) -> dict[str, Any]:
+    """Change some consent choices; those not given stay as they were."""
+    a.set_consent(site_id, a.site_view(site_id) | body)
     return a.site_view(site_id)
 
 

@@ -25,6 +25,7 @@ class RegisterSite(SiteCommand):
     contact_for_requests: bool = True
     categories: tuple[str, ...] = ("all",)
     share_exact_location: bool = False
+    cameras: tuple[NewCamera, ...] = ()  # registered with the site, in the same append
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,14 @@ class CameraSpec:
     placement: str = "outdoor"
     recording: str = "continuous"
     retention_days: int = 30
+
+
+@dataclass(frozen=True)
+class NewCamera:
+    """A camera to register together with its site."""
+
+    camera_id: str
+    camera: CameraSpec
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ def _register(
     errors.update(_consent_errors(command.categories))
     if command.kind not in SITE_KINDS:
         errors.setdefault("kind", []).append(f"Choose one of: {', '.join(SITE_KINDS)}.")
+    errors.update(_new_camera_errors(command.cameras, policy))
     if errors:
         raise InvalidSite(errors)
     if owner_site_count >= policy.max_sites_per_owner:
@@ -90,6 +91,10 @@ def _register(
             f"You already have {owner_site_count} sites; the limit is "
             f"{policy.max_sites_per_owner}. Unregister one to add another."
         )
+    cameras: list[e.RegistryEvent] = [
+        e.CameraAdded(command.site_id, new.camera_id, **_camera_fields(new.camera))
+        for new in command.cameras
+    ]
     return [
         e.SiteRegistered(
             site_id=command.site_id,
@@ -104,8 +109,26 @@ def _register(
             contact_for_requests=command.contact_for_requests,
             categories=list(command.categories),
             share_exact_location=command.share_exact_location,
-        )
+        ),
+        *cameras,
     ]
+
+
+def _new_camera_errors(
+    cameras: tuple[c.NewCamera, ...], policy: RegistryPolicy
+) -> dict[str, list[str]]:
+    """Problems with the cameras registered with a site, under `cameras`, each by number."""
+    if len(cameras) > policy.max_cameras_per_site:
+        return {"cameras": [f"A site may have at most {policy.max_cameras_per_site} cameras."]}
+    if len({new.camera_id for new in cameras}) != len(cameras):
+        return {"cameras": ["Each camera needs its own id."]}
+    problems = [
+        f"Camera {number}, {field}: {message}"
+        for number, new in enumerate(cameras, 1)
+        for field, messages in camera_errors(new.camera).items()
+        for message in messages
+    ]
+    return {"cameras": problems} if problems else {}
 
 
 def _change_details(

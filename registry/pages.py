@@ -235,8 +235,9 @@ def _camera_form() -> dict[str, str]:
 
 def _camera_payload(form: dict[str, str]) -> dict[str, Any]:
     payload: dict[str, Any] = {k: v for k, v in form.items() if v != ""}
-    if payload.get("retention_days", "").isdigit():
-        payload["retention_days"] = int(payload["retention_days"])
+    days = payload.get("retention_days", "")
+    if days.isdecimal() and len(days) <= 4000:  # beyond, int() refuses to read it
+        payload["retention_days"] = int(days)
     return payload
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from validation.fields import Number, Text, WholeNumber
+
 from .decider import (
     CATEGORIES,
     LOCATION_SOURCES,
@@ -21,7 +23,7 @@ CATEGORY_CHOICE = f"Choose 'all' or from: {', '.join(CATEGORIES)}."
 TOO_MANY_CAMERAS = f"A site may have at most {MAX_CAMERAS_IN_REQUEST} cameras."
 ADDRESS_LENGTH = f"Use 3 to {MAX_ADDRESS} characters."
 REQUIRED = {"required": "This field is required.", "null": "This field cannot be empty."}
-NUMBER = REQUIRED | {"invalid": "Enter a number.", "special": "Enter an ordinary number."}
+YES_OR_NO = REQUIRED | {"invalid": "Answer yes (true) or no (false)."}
 
 
 def _choice(options: tuple[str, ...], **kw: object) -> fields.String:
@@ -32,30 +34,29 @@ def _choice(options: tuple[str, ...], **kw: object) -> fields.String:
     )
 
 
-def _number(low: float, high: float, message: str, **kw: object) -> fields.Float:
-    return fields.Float(
-        allow_nan=False,
-        validate=validate.Range(min=low, max=high, error=message),
-        error_messages=NUMBER,
+def _label(example: str) -> Text:
+    return Text(MAX_LABEL, 1, required=True, metadata={"example": example})
+
+
+def _categories(**kw: object) -> fields.List:
+    return fields.List(
+        fields.String(validate=validate.OneOf(("all", *CATEGORIES), error=CATEGORY_CHOICE)),
+        validate=validate.Length(min=1, max=len(CATEGORIES), error="Choose 'all' or 1 to 4 kinds."),
+        error_messages=REQUIRED | {"invalid": "Give a list of incident kinds."},
         **kw,
     )
 
 
 class CameraSchema(Schema):
     camera_id = fields.String(dump_only=True)
-    label = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=MAX_LABEL, error=f"Use 1 to {MAX_LABEL} characters."),
-        error_messages=REQUIRED | {"invalid": "Enter text here."},
-        metadata={"example": "Driveway"},
-    )
-    bearing_degrees = _number(
+    label = _label("Driveway")
+    bearing_degrees = Number(
         0, 359.999999, "The direction must be from 0 (north) up to 360 degrees.", required=True
     )
-    field_of_view_degrees = _number(
+    field_of_view_degrees = Number(
         1, 360, "The field of view must be from 1 to 360 degrees.", required=True
     )
-    range_metres = _number(
+    range_metres = Number(
         1,
         MAX_RANGE_METRES,
         f"The range must be from 1 to {MAX_RANGE_METRES} metres.",
@@ -63,51 +64,44 @@ class CameraSchema(Schema):
     )
     placement = _choice(PLACEMENTS, load_default="outdoor")
     recording = _choice(RECORDING_MODES, load_default="continuous")
-    retention_days = fields.Integer(
-        strict=True,
+    retention_days = WholeNumber(
+        1,
+        MAX_RETENTION_DAYS,
+        f"Enter how many days your recorder keeps footage: 1 to {MAX_RETENTION_DAYS}.",
         required=True,
-        validate=validate.Range(
-            min=1,
-            max=MAX_RETENTION_DAYS,
-            error=f"Enter how many days your recorder keeps footage: 1 to {MAX_RETENTION_DAYS}.",
-        ),
-        error_messages=REQUIRED | {"invalid": "Enter a whole number of days."},
+        error_messages={"invalid": "Enter a whole number of days."},
     )
 
 
 class ConsentSchema(Schema):
-    contact_for_requests = fields.Boolean(
-        load_default=True, error_messages={"invalid": "Answer yes (true) or no (false)."}
-    )
-    categories = fields.List(
-        fields.String(validate=validate.OneOf(("all", *CATEGORIES), error=CATEGORY_CHOICE)),
-        load_default=lambda: ["all"],
-        validate=validate.Length(min=1, max=len(CATEGORIES), error="Choose 'all' or 1 to 4 kinds."),
-        error_messages={"invalid": "Give a list of incident kinds."},
-    )
-    share_exact_location = fields.Boolean(
-        load_default=False, error_messages={"invalid": "Answer yes (true) or no (false)."}
-    )
+    """Every consent choice at once: what PUT replaces."""
+
+    contact_for_requests = fields.Boolean(required=True, error_messages=YES_OR_NO)
+    categories = _categories(required=True)
+    share_exact_location = fields.Boolean(required=True, error_messages=YES_OR_NO)
+
+
+class ConsentChangeSchema(Schema):
+    """Some consent choices: what PATCH changes, leaving the others as they were."""
+
+    contact_for_requests = fields.Boolean(error_messages=YES_OR_NO)
+    categories = _categories()
+    share_exact_location = fields.Boolean(error_messages=YES_OR_NO)
 
 
 class SiteLocationSchema(Schema):
-    label = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=MAX_LABEL, error=f"Use 1 to {MAX_LABEL} characters."),
-        error_messages=REQUIRED | {"invalid": "Enter text here."},
-        metadata={"example": "Home"},
-    )
-    address = fields.String(
+    label = _label("Home")
+    address = Text(
+        MAX_ADDRESS,
         allow_none=True,
         load_default=None,
-        validate=validate.Length(max=MAX_ADDRESS, error=f"Use at most {MAX_ADDRESS} characters."),
         error_messages={"invalid": "Enter the street address as text."},
         metadata={"example": "1531 McKinnon Street, Salinas"},
     )
-    latitude = _number(
+    latitude = Number(
         -90, 90, "Latitude must be a number from -90 to 90.", allow_none=True, load_default=None
     )
-    longitude = _number(
+    longitude = Number(
         -180,
         180,
         "Longitude must be a number from -180 to 180.",
@@ -128,8 +122,11 @@ class SiteLocationSchema(Schema):
             )
 
 
-class NewSiteSchema(SiteLocationSchema, ConsentSchema):
+class NewSiteSchema(SiteLocationSchema):
     kind = _choice(SITE_KINDS, load_default="home")
+    contact_for_requests = fields.Boolean(load_default=True, error_messages=YES_OR_NO)
+    categories = _categories(load_default=lambda: ["all"])
+    share_exact_location = fields.Boolean(load_default=False, error_messages=YES_OR_NO)
     cameras = fields.List(
         fields.Nested(CameraSchema),
         load_default=list,
@@ -159,11 +156,7 @@ class SiteListSchema(Schema):
 
 
 class GeocodeQuerySchema(Schema):
-    address = fields.String(
-        required=True,
-        validate=validate.Length(min=3, max=MAX_ADDRESS, error=ADDRESS_LENGTH),
-        error_messages=REQUIRED,
-    )
+    address = Text(MAX_ADDRESS, 3, required=True, length_error=ADDRESS_LENGTH)
 
 
 class PlaceSchema(Schema):
@@ -180,10 +173,10 @@ __all__ = ["LOCATION_SOURCES"]
 
 
 class CoverageQuerySchema(Schema):
-    south = fields.Float(load_default=-90, validate=validate.Range(-90, 90), allow_nan=False)
-    west = fields.Float(load_default=-180, validate=validate.Range(-180, 180), allow_nan=False)
-    north = fields.Float(load_default=90, validate=validate.Range(-90, 90), allow_nan=False)
-    east = fields.Float(load_default=180, validate=validate.Range(-180, 180), allow_nan=False)
+    south = Number(-90, 90, "Latitude must be a number from -90 to 90.", load_default=-90)
+    west = Number(-180, 180, "Longitude must be a number from -180 to 180.", load_default=-180)
+    north = Number(-90, 90, "Latitude must be a number from -90 to 90.", load_default=90)
+    east = Number(-180, 180, "Longitude must be a number from -180 to 180.", load_default=180)
 
 
 class CoverageCellSchema(Schema):
