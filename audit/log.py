@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from events_store.model import StoredRow
 from events_store.projections import ProjectionRunner
 
 from .checkpoints import Checkpoints, IssuedCheckpoint, verifier_key
+from .identity import LogIdentities, LogIdentityError, disagreement
 from .merkle import TreeRangeError
 from .tree import TreeReader
 
@@ -33,11 +34,16 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Signer:
-    """Who signs checkpoints: the log's origin line, the key's name and the private key."""
+    """Who signs checkpoints: the log's origin line, the key's name and the private key.
+
+    `origin_is_set` says the origin was set as such (not derived from the public address),
+    so a log first signed under another one is a contradiction to report, not to follow.
+    """
 
     origin: str
     name: str
     key: Ed25519PrivateKey
+    origin_is_set: bool = False
 
     @property
     def public_key_text(self) -> str:
@@ -59,20 +65,52 @@ class VerifiableLog:
         self._engine = engine
         self._store = store
         self._projections = projections
-        self.signer = signer
+        self._configured = signer
         self._clock = clock
         self.tree = TreeReader(engine)
         self.checkpoints = Checkpoints(engine)
+        self.identities = LogIdentities(engine)
+
+    @property
+    def signer(self) -> Signer:
+        """Who signs: under the origin and key name the log was first signed with, once it
+        has been; until then as the settings say."""
+        identity = self.identities.stored()
+        if identity is None:
+            return self._configured
+        return replace(self._configured, origin=identity.origin, name=identity.key_name)
+
+    def identity_problem(self) -> str | None:
+        """What in today's settings contradicts the log's stored identity, if anything."""
+        identity = self.identities.stored()
+        if identity is None:
+            return None
+        return disagreement(identity, self._configured_origin(), self._configured.key.public_key())
 
     def issue_checkpoint(self) -> IssuedCheckpoint:
         """Sign the whole log as it stands now (once per size: signing again at the same size
         returns the checkpoint already kept)."""
         self._make_durable()
         self._projections.catch_up(["merkle"])
-        signer = self.signer
+        signer = self._identified_signer()
         return self.checkpoints.issue(
             self.tree, signer.key, signer.name, signer.origin, self._clock()
         )
+
+    def _identified_signer(self) -> Signer:
+        """The signer under the log's fixed identity (fixing it at the first signature);
+        LogIdentityError rather than a checkpoint under a second name or key."""
+        configured = self._configured
+        identity = self.identities.fix(
+            configured.origin, configured.name, configured.key.public_key(), self._clock()
+        )
+        problem = disagreement(identity, self._configured_origin(), configured.key.public_key())
+        if problem:
+            raise LogIdentityError(f"No checkpoint was signed: {problem}")
+        return replace(configured, origin=identity.origin, name=identity.key_name)
+
+    def _configured_origin(self) -> str | None:
+        return self._configured.origin if self._configured.origin_is_set else None
 
     def latest_checkpoint(self) -> IssuedCheckpoint:
         """The newest checkpoint, signing the first one if there is none yet."""

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from accounts.decider import STAFF_ROLES
 from accounts.errors import AccountExists, InvalidAccount
 from audit.checkpoints import CheckpointError, parse_and_verify
+from audit.identity import LogIdentityError
 from audit.merkle import root_of
 from events_store import ProjectionFailed
 from events_store.integrity import recompute_leaf_hash, verify_log
@@ -62,6 +63,8 @@ def events_verify() -> None:
         click.echo(f"Tampering found at {report.finding}.", err=True)
         raise SystemExit(1)
     click.echo(f"Checked {report.checked:,} events: every stored event matches its hash.")
+    if disagreement := services().log.identity_problem():
+        click.echo(f"Warning: {disagreement}", err=True)
     problem = check_against_checkpoint(services())
     if problem:
         click.echo(f"Tampering found: {problem}", err=True)
@@ -266,7 +269,10 @@ audit_cli = AppGroup("audit", help="Signed checkpoints of the log.")
 @audit_cli.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign a checkpoint of the log now and print it (save it to check the log later)."""
-    click.echo(services().log.issue_checkpoint().note, nl=False)
+    try:
+        click.echo(services().log.issue_checkpoint().note, nl=False)
+    except LogIdentityError as wrong:
+        raise click.ClickException(str(wrong)) from None
 
 
 @audit_cli.command("public-key")

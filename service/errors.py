@@ -14,6 +14,7 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from accounts import errors as account
+from audit.identity import LogIdentityError
 from audit.merkle import TreeRangeError
 from canvass import errors as canvass
 from canvass.footage import FootageRejected
@@ -55,6 +56,7 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     canvass.NotAllowedNow: (409, "not_allowed_now"),
     FootageRejected: (422, "footage_rejected"),
     TreeRangeError: (422, "out_of_range"),
+    LogIdentityError: (503, "log_identity_mismatch"),
 }
 
 _FRIENDLY: dict[int, tuple[str, str]] = {

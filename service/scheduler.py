@@ -16,6 +16,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
+from audit.identity import LogIdentityError
+
 from .wiring import Services
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,11 @@ def erase_inactive_owners(services: Services) -> int:
 def sign_checkpoint(services: Services) -> int:
     """Sign a checkpoint of the log, when it has grown since the last one."""
     before = services.log.checkpoints.latest()
-    issued = services.log.issue_checkpoint()
+    try:
+        issued = services.log.issue_checkpoint()
+    except LogIdentityError as wrong:
+        log.error("scheduled job sign-checkpoint: %s", wrong)
+        return 0
     return int(before is None or issued.tree_size != before.tree_size)
 
 

@@ -114,7 +114,7 @@ def web_address(example: str, *, plain: bool = True) -> Parse:
             raise WrongValue(
                 f"{_shown(value)} must not carry a query or a fragment, e.g. {example}"
             )
-        return value
+        return str(value)
 
     return parse
 
@@ -122,7 +122,7 @@ def web_address(example: str, *, plain: bool = True) -> Parse:
 def tile_address(value: Any) -> str:
     """A map tile server's address with {z}, {x} and {y} in it."""
     example = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    address = web_address(example, plain=False)(value)
+    address = str(web_address(example, plain=False)(value))
     if not all(part in address for part in ("{z}", "{x}", "{y}")):
         raise WrongValue(f"{_shown(value)} needs {{z}}, {{x}} and {{y}} in it, e.g. {example}")
     return address

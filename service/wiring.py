@@ -141,12 +141,14 @@ def build_services(app: Flask) -> Services:
 
 
 def checkpoint_signer(app: Flask) -> Signer:
-    """The key that signs checkpoints (made on first start), its name and the log's origin."""
+    """The key that signs checkpoints (made on first start), its name and the log's origin as
+    the settings give them; the first signature fixes the origin and name for good."""
     origin = app.config["CHECKPOINT_ORIGIN"] or (
         f"{urlsplit(app.config['PUBLIC_URL']).netloc}/camera-registry-log"
     )
     key_file = app.config["CHECKPOINT_KEY_FILE"] or Path(app.instance_path) / "checkpoint_key.pem"
-    return Signer(origin, origin, load_or_create_key(Path(key_file)))
+    key = load_or_create_key(Path(key_file))
+    return Signer(origin, origin, key, origin_is_set=bool(app.config["CHECKPOINT_ORIGIN"]))
 
 
 def build_geocoder(config: Mapping[str, Any], engine: sa.Engine) -> Geocoder:
