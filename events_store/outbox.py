@@ -5,25 +5,39 @@ and only if its cause was recorded. `Outbox.send_pending` delivers them afterwar
 a time: each is claimed, handed to the transport, and marked sent in its own short
 transaction, so a crash loses none, and a retry re-sends only a message whose delivery was
 never confirmed (a crash in the instant between the mail server's acceptance and the
-mark). Rows are deleted a while after sending, and at once when their subject is erased.
+mark). A message the transport refuses is tried again later, waiting twice as long after
+each failure (a minute at first, an hour at most, with jitter so that a backlog does not
+return all at once), for at least a day; only then does it give up, and what gave up stays
+visible and can be sent again. Rows are deleted a while after sending, and at once when
+their subject is erased.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 import sqlalchemy as sa
 
+from .canonical import parse_timestamp
 from .database import UtcDateTime
 from .model import new_event_id
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+FIRST_RETRY_AFTER = timedelta(minutes=1)
+LONGEST_RETRY_AFTER = timedelta(hours=1)
+KEEP_TRYING_FOR = timedelta(days=1)
+MIN_ATTEMPTS_BEFORE_GIVING_UP = 8
 CLAIM_TIMEOUT = timedelta(minutes=5)
+# The old rule gave up after this many attempts; readers that predate `gave_up_at` use it.
+MAX_ATTEMPTS = MIN_ATTEMPTS_BEFORE_GIVING_UP
+
+Undelivered = Literal["waiting", "gave_up"]
 
 outbox = sa.Table(
     "outbox",
@@ -39,6 +53,8 @@ outbox = sa.Table(
     sa.Column("claimed_at", UtcDateTime()),
     sa.Column("sent_at", UtcDateTime()),
     sa.Column("last_error", sa.Text),
+    sa.Column("next_attempt_at", UtcDateTime()),
+    sa.Column("gave_up_at", UtcDateTime()),
 )
 
 
@@ -67,6 +83,25 @@ class Delivery:
     body: str
 
 
+@dataclass(frozen=True)
+class GivenUp:
+    """A message the outbox stopped trying to send: what an operator may see of it."""
+
+    message_id: str
+    attempts: int
+    last_error: str | None
+    gave_up_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    """How many messages wait to be sent, and which ones gave up."""
+
+    waiting: int
+    next_attempt_at: datetime | None
+    given_up: list[GivenUp]
+
+
 class MailTransport(Protocol):
     """Where messages go: an SMTP server, or files in development."""
 
@@ -74,28 +109,61 @@ class MailTransport(Protocol):
         """Deliver or raise; returning means the message was accepted."""
 
 
+def retry_delay(attempts: int, jitter: float) -> timedelta:
+    """How long to wait after the `attempts`-th failure: doubling from a minute to an hour,
+    then scaled by 0.9 to 1.1 as `jitter` goes from 0 to 1."""
+    doubled = FIRST_RETRY_AFTER * 2 ** min(max(attempts - 1, 0), 16)
+    return min(doubled, LONGEST_RETRY_AFTER) * (0.9 + 0.2 * jitter)
+
+
+def gives_up(attempts: int, created_at: datetime, now: datetime) -> bool:
+    """Whether a message that just failed for the `attempts`-th time stops being tried."""
+    trying_for = now - created_at
+    return attempts >= MIN_ATTEMPTS_BEFORE_GIVING_UP and trying_for >= KEEP_TRYING_FOR
+
+
 class Outbox:
     """Delivers committed messages through a transport."""
 
-    def __init__(self, engine: sa.Engine, transport: MailTransport) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        transport: MailTransport,
+        clock: Callable[[], datetime] | None = None,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
         self._engine = engine
         self.transport = transport
+        self._clock = clock or _now
+        self._jitter = jitter
 
     def send_pending(self, limit: int = 100) -> int:
-        """Send up to `limit` waiting messages, oldest first; return how many were sent."""
+        """Send up to `limit` messages that are due, oldest first; return how many were sent."""
         sent = 0
-        for message_id in self._waiting(limit):
-            delivery = self._claim(message_id)
-            if delivery is None:
+        for message_id in self._due(limit):
+            claim = self._claim(message_id)
+            if claim is None:
                 continue  # another sender has it
+            delivery, attempts, created_at = claim
             try:
                 self.transport.send(delivery)
             except Exception as error:
-                self._failed(message_id, error)
+                self._failed(message_id, error, attempts, created_at)
                 continue
             self._mark_sent(message_id)
             sent += 1
         return sent
+
+    def retry_given_up(self) -> int:
+        """Put every message that gave up back in line, to be tried once more at once; return
+        how many. One that fails again gives up again."""
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                outbox.update()
+                .where(outbox.c.sent_at.is_(None), outbox.c.gave_up_at.is_not(None))
+                .values(gave_up_at=None, next_attempt_at=None, claimed_at=None)
+            )
+        return int(result.rowcount)
 
     def pending_count(self) -> int:
         """Messages not yet delivered (including ones that gave up)."""
@@ -103,64 +171,135 @@ class Outbox:
             query = sa.select(sa.func.count()).where(outbox.c.sent_at.is_(None))
             return int(conn.execute(query).scalar_one())
 
+    def undelivered(self, message_ids: Sequence[str]) -> dict[str, Undelivered]:
+        """Of these messages, those the mail server has not accepted: still waiting to be
+        sent, or given up. Messages sent (or never written) are left out."""
+        if not message_ids:
+            return {}
+        query = sa.select(outbox.c.message_id, outbox.c.gave_up_at.is_not(None)).where(
+            outbox.c.message_id.in_(list(message_ids)), outbox.c.sent_at.is_(None)
+        )
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            rows = conn.execute(query).all()
+        return {message_id: "gave_up" if gave_up else "waiting" for message_id, gave_up in rows}
+
+    def status(self) -> OutboxStatus:
+        """Counts of waiting messages and the ones that gave up, newest give-up first."""
+        unsent = outbox.c.sent_at.is_(None)
+        waiting = sa.select(sa.func.count(), sa.func.min(outbox.c.next_attempt_at)).where(
+            unsent, outbox.c.gave_up_at.is_(None)
+        )
+        given_up = (
+            sa.select(
+                outbox.c.message_id, outbox.c.attempts, outbox.c.last_error, outbox.c.gave_up_at
+            )
+            .where(unsent, outbox.c.gave_up_at.is_not(None))
+            .order_by(outbox.c.gave_up_at.desc(), outbox.c.message_id)
+        )
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            count, next_attempt_at = conn.execute(waiting).one()
+            gave_up = [GivenUp(*row) for row in conn.execute(given_up)]
+        return OutboxStatus(int(count), next_attempt_at, gave_up)
+
     def forget_subject(self, conn: sa.Connection, subject_id: str) -> None:
         """Delete every message about a person, sent or not (part of erasing them)."""
         conn.execute(outbox.delete().where(outbox.c.subject_id == subject_id))
 
     def purge_sent(self, older_than: timedelta) -> int:
         """Delete messages sent longer ago than `older_than`."""
-        cutoff = _now() - older_than
+        cutoff = self._clock() - older_than
         with self._engine.begin() as conn:
             result = conn.execute(outbox.delete().where(outbox.c.sent_at < cutoff))
         return int(result.rowcount)
 
-    def _waiting(self, limit: int) -> list[str]:
+    def _due_now(self, now: datetime) -> sa.ColumnElement[bool]:
+        """Unsent, still being tried, its next attempt due, and nobody sending it."""
+        return sa.and_(
+            outbox.c.sent_at.is_(None),
+            outbox.c.gave_up_at.is_(None),
+            sa.or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now),
+            sa.or_(outbox.c.claimed_at.is_(None), outbox.c.claimed_at < now - CLAIM_TIMEOUT),
+        )
+
+    def _due(self, limit: int) -> list[str]:
         query = (
             sa.select(outbox.c.message_id)
-            .where(outbox.c.sent_at.is_(None), outbox.c.attempts < MAX_ATTEMPTS)
+            .where(self._due_now(self._clock()))
             .order_by(outbox.c.event_position, outbox.c.message_id)
             .limit(limit)
         )
         with self._engine.connect().execution_options(read_only=True) as conn:
             return list(conn.execute(query).scalars())
 
-    def _claim(self, message_id: str) -> Delivery | None:
-        now = _now()
+    def _claim(self, message_id: str) -> tuple[Delivery, int, datetime] | None:
+        now = self._clock()
         with self._engine.begin() as conn:
             claimed = conn.execute(
                 outbox.update()
-                .where(
-                    outbox.c.message_id == message_id,
-                    outbox.c.sent_at.is_(None),
-                    sa.or_(
-                        outbox.c.claimed_at.is_(None), outbox.c.claimed_at < now - CLAIM_TIMEOUT
-                    ),
-                )
+                .where(outbox.c.message_id == message_id, self._due_now(now))
                 .values(claimed_at=now, attempts=outbox.c.attempts + 1)
             )
             if claimed.rowcount != 1:
                 return None
             row = conn.execute(
-                sa.select(outbox.c.recipient, outbox.c.subject, outbox.c.body).where(
-                    outbox.c.message_id == message_id
-                )
+                sa.select(
+                    outbox.c.recipient,
+                    outbox.c.subject,
+                    outbox.c.body,
+                    outbox.c.attempts,
+                    outbox.c.created_at,
+                ).where(outbox.c.message_id == message_id)
             ).one()
-        return Delivery(message_id, row.recipient, row.subject, row.body)
+        delivery = Delivery(message_id, row.recipient, row.subject, row.body)
+        return delivery, int(row.attempts), _as_time(row.created_at)
 
     def _mark_sent(self, message_id: str) -> None:
         with self._engine.begin() as conn:
             conn.execute(
-                outbox.update().where(outbox.c.message_id == message_id).values(sent_at=_now())
+                outbox.update()
+                .where(outbox.c.message_id == message_id)
+                .values(sent_at=self._clock(), next_attempt_at=None)
             )
 
-    def _failed(self, message_id: str, error: Exception) -> None:
-        log.warning("sending message %s failed: %s", message_id, type(error).__name__)
+    def _failed(
+        self, message_id: str, error: Exception, attempts: int, created_at: datetime
+    ) -> None:
+        now = self._clock()
+        reason = _reason(error)
+        if gives_up(attempts, created_at, now):
+            log.warning(
+                "gave up sending message %s after %d attempts: %s", message_id, attempts, reason
+            )
+            values = {"gave_up_at": now, "next_attempt_at": None}
+        else:
+            retry_at = now + retry_delay(attempts, self._jitter())
+            log.warning(
+                "sending message %s failed (%s); trying again at %s",
+                message_id,
+                reason,
+                f"{retry_at:%H:%M:%S}",
+            )
+            values = {"next_attempt_at": retry_at}
         with self._engine.begin() as conn:
             conn.execute(
                 outbox.update()
                 .where(outbox.c.message_id == message_id)
-                .values(claimed_at=None, last_error=type(error).__name__)
+                .values(claimed_at=None, last_error=reason, **values)
             )
+
+
+def _reason(error: Exception) -> str:
+    """The kind of failure and the server's reply code: never its text, which may quote the
+    recipient."""
+    code = getattr(error, "smtp_code", None)
+    return f"{type(error).__name__} {code}" if isinstance(code, int) else type(error).__name__
+
+
+def _as_time(value: datetime | str) -> datetime:
+    """A stored creation time as an aware datetime (text on SQLite, a timestamp elsewhere)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return parse_timestamp(value)
 
 
 def _now() -> datetime:

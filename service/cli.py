@@ -236,11 +236,35 @@ outbox_cli = AppGroup("outbox", help="Email waiting to be sent.")
 
 
 @outbox_cli.command("send")
-def outbox_send() -> None:
-    """Send every message that is waiting (for example after the mail server was down)."""
+@click.option("--retry-failed", is_flag=True, help="Also try once more every message that gave up.")
+def outbox_send(retry_failed: bool) -> None:
+    """Send every message that is due (a refused one waits before its next attempt)."""
     outbox = services().outbox
+    if retry_failed:
+        click.echo(f"Trying {outbox.retry_given_up()} message(s) that gave up once more.")
     sent = outbox.send_pending(limit=10_000)
-    click.echo(f"Sent {sent} message(s); {outbox.pending_count()} still waiting.")
+    status = outbox.status()
+    click.echo(
+        f"Sent {sent} message(s); {status.waiting} still waiting; "
+        f"{len(status.given_up)} gave up (see 'flask outbox status')."
+    )
+
+
+@outbox_cli.command("status")
+def outbox_status() -> None:
+    """Show how many messages wait and which gave up (ids and errors, never their contents)."""
+    status = services().outbox.status()
+    next_try = f"{status.next_attempt_at:%Y-%m-%d %H:%M} UTC" if status.next_attempt_at else "now"
+    click.echo(f"Waiting: {status.waiting} (next attempt: {next_try if status.waiting else '-'})")
+    click.echo(f"Gave up: {len(status.given_up)}")
+    for message in status.given_up:
+        click.echo(
+            f"  {message.message_id}  {message.attempts} attempts  "
+            f"last error: {message.last_error or '-'}  "
+            f"gave up {message.gave_up_at:%Y-%m-%d %H:%M} UTC"
+        )
+    if status.given_up:
+        click.echo("Send them again with 'flask --app wsgi outbox send --retry-failed'.")
 
 
 scheduler_cli = AppGroup("scheduler", help="Run the scheduled jobs (in one process only).")

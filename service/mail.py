@@ -7,13 +7,22 @@ import smtplib
 import ssl
 from collections.abc import Mapping
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
 from events_store.outbox import Delivery, MailTransport
 
 log = logging.getLogger(__name__)
+
+
+MESSAGE_ID_DOMAIN = "canvass.invalid"
+
+
+def message_id_header(message_id: str) -> str:
+    """The Message-ID of an outbox message: the same for every attempt to send it, so that a
+    copy sent again after a crash is recognisable as the same message."""
+    return f"<{message_id}@{MESSAGE_ID_DOMAIN}>"
 
 
 def compose(delivery: Delivery, sender: str) -> EmailMessage:
@@ -23,13 +32,14 @@ def compose(delivery: Delivery, sender: str) -> EmailMessage:
     message["To"] = delivery.recipient
     message["Subject"] = delivery.subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(idstring=delivery.message_id, domain="canvass.invalid")
+    message["Message-ID"] = message_id_header(delivery.message_id)
     message.set_content(delivery.body)
     return message
 
 
 class SMTPTransport:
-    """Hands each message to an SMTP server (STARTTLS or TLS when configured)."""
+    """Hands each message to an SMTP server (STARTTLS or TLS when configured), with one TLS
+    context for every connection: building one loads the system's trust store."""
 
     def __init__(
         self,
@@ -46,10 +56,11 @@ class SMTPTransport:
         self.host, self.port, self.sender = host, port, sender
         self.username, self.password, self.security = username, password, security
         self.timeout = timeout
+        self._tls = ssl.create_default_context() if security != "none" else None
 
     def send(self, delivery: Delivery) -> None:
         message = compose(delivery, self.sender)
-        context = ssl.create_default_context()
+        context = self._tls
         if self.security == "tls":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
                 self.host, self.port, timeout=self.timeout, context=context

@@ -40,16 +40,28 @@ def free_port() -> int:
 
 
 class SMTPServer:
-    """Starts and stops an aiosmtpd controller around a Mailbox."""
+    """Starts and stops an aiosmtpd controller around a Mailbox; stopped, it refuses
+    connections, as a mail server that is down would, and it starts again on the same port."""
 
     def __init__(self) -> None:
         self.mailbox = Mailbox()
         self.port = free_port()
-        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller: Controller | None = None
 
-    def __enter__(self) -> SMTPServer:
+    def start(self) -> SMTPServer:
+        """Accept mail (again) on the same port."""
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self
 
+    def stop(self) -> None:
+        """Stop accepting connections; what was received stays in the mailbox."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self) -> SMTPServer:
+        return self.start()
+
     def __exit__(self, *exc: object) -> None:
-        self._controller.stop()
+        self.stop()
