@@ -8,7 +8,8 @@ import logging
 import os
 import secrets
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -155,9 +156,23 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config[name] = checked(name, app.config[name], default)
     _check_together(app.config)
     if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = read_or_create_secret(
-            Path(app.config["SECRET_KEY_FILE"]), lambda: secrets.token_hex(32).encode()
-        ).decode()
+        with using("SECRET_KEY_FILE"):
+            app.config["SECRET_KEY"] = read_or_create_secret(
+                Path(app.config["SECRET_KEY_FILE"]), lambda: secrets.token_hex(32).encode()
+            ).decode()
+
+
+@contextmanager
+def using(name: str) -> Iterator[None]:
+    """Report a file or service a setting names that cannot be used (unreadable, of the
+    wrong kind, refusing its options) as ConfigurationError naming the setting."""
+    try:
+        yield
+    except OSError as wrong:
+        problem = f"{wrong.strerror or wrong}: {wrong.filename}" if wrong.filename else wrong
+        raise ConfigurationError(f"{ENV_PREFIX}_{name}: {problem}.") from None
+    except (ValueError, TypeError) as wrong:
+        raise ConfigurationError(f"{ENV_PREFIX}_{name}: {wrong}.") from None
 
 
 def from_environment(

@@ -42,7 +42,7 @@ from registry.geodesy import polygon_from_geojson
 from registry.handlers import RegistryService
 from registry.projection import RegistryProjection
 
-from .configuration import read_or_create_secret
+from .configuration import read_or_create_secret, using
 from .mail import transport_from_settings
 
 
@@ -74,13 +74,15 @@ def build_services(app: Flask) -> Services:
     """Wire the parts together from the app's settings; connects to nothing yet."""
     url = app.config["DATABASE_URL"]
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        with using("DATABASE_URL"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
     store = EventStore.from_url(url, sqlite_synchronous=app.config["SQLITE_SYNCHRONOUS"])
-    master_key = read_or_create_secret(
-        Path(app.config["VAULT_MASTER_KEY_FILE"]), KeyVault.generate_master_key
-    )
-    vault = KeyVault(engine, master_key)
+    with using("VAULT_MASTER_KEY_FILE"):
+        master_key = read_or_create_secret(
+            Path(app.config["VAULT_MASTER_KEY_FILE"]), KeyVault.generate_master_key
+        )
+        vault = KeyVault(engine, master_key)
     projections = [
         EventCounts(),
         MerkleTree(),
@@ -147,7 +149,8 @@ def checkpoint_signer(app: Flask) -> Signer:
         f"{urlsplit(app.config['PUBLIC_URL']).netloc}/camera-registry-log"
     )
     key_file = app.config["CHECKPOINT_KEY_FILE"] or Path(app.instance_path) / "checkpoint_key.pem"
-    key = load_or_create_key(Path(key_file))
+    with using("CHECKPOINT_KEY_FILE"):
+        key = load_or_create_key(Path(key_file))
     return Signer(origin, origin, key, origin_is_set=bool(app.config["CHECKPOINT_ORIGIN"]))
 
 
@@ -160,7 +163,9 @@ def build_geocoder(config: Mapping[str, Any], engine: sa.Engine) -> Geocoder:
     options = dict(config.get("GEOCODER_OPTIONS") or {})
     if config.get("GEOCODER_USER_AGENT"):
         options["user_agent"] = config["GEOCODER_USER_AGENT"]
-    return get_geocoder_for_service(name)(**options)
+    with using("GEOCODER_OPTIONS"):
+        geocoder: Geocoder = get_geocoder_for_service(name)(**options)
+    return geocoder
 
 
 def agency_policies(config: Mapping[str, Any]) -> dict[str, AgencyPolicy]:

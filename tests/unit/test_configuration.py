@@ -160,6 +160,34 @@ def test_a_path_of_the_wrong_kind_stops_start_up(start, tmp_path, setting, path_
         start({f"CANVASS_{setting}": str(taken)})
 
 
+@pytest.mark.parametrize(
+    ("setting", "content", "said"),
+    [
+        ("CHECKPOINT_KEY_FILE", b"not a key", "does not hold a PEM private key"),
+        ("VAULT_MASTER_KEY_FILE", b"too short", "the vault's master key must be 32 bytes"),
+    ],
+)
+def test_a_key_file_that_holds_no_usable_key_stops_start_up(
+    start, tmp_path, setting, content, said
+):
+    key_file = tmp_path / "key"
+    key_file.write_bytes(content)
+
+    with pytest.raises(ConfigurationError, match=f"^CANVASS_{setting}: .*{said}"):
+        start({f"CANVASS_{setting}": str(key_file)})
+
+
+def test_options_the_named_geocoder_does_not_take_stop_start_up(start):
+    with pytest.raises(ConfigurationError, match=r"^CANVASS_GEOCODER_OPTIONS: .*'colour'"):
+        start(
+            {
+                "CANVASS_GEOCODER": "nominatim",
+                "CANVASS_GEOCODER_USER_AGENT": "city-camera-registry",
+                "CANVASS_GEOCODER_OPTIONS": '{"colour": "red"}',
+            }
+        )
+
+
 def test_a_secret_that_is_wrong_is_never_repeated_in_the_message(start):
     with pytest.raises(ConfigurationError) as stopped:
         start({"CANVASS_SMTP_PASSWORD": "hunter2\nsecond line"})
