@@ -6,6 +6,7 @@ import base64
 import hashlib
 import re
 import stat
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -21,6 +22,7 @@ from audit.checkpoints import (
     verifier_key,
     verify_note,
 )
+from audit.identity import LogIdentity, disagreement
 
 ORIGIN = "canvass.example.gov/log"
 ROOT = hashlib.sha256(b"a root").digest()
@@ -222,3 +224,35 @@ def test_a_key_file_that_is_not_an_ed25519_key_is_refused(tmp_path):
 
     with pytest.raises(CheckpointError, match="does not hold a PEM private key"):
         load_or_create_key(path)
+
+
+def stored_identity(key: Ed25519PrivateKey, origin: str = ORIGIN) -> LogIdentity:
+    fixed = datetime(2026, 3, 1, tzinfo=UTC)
+    return LogIdentity(origin, origin, verifier_key(origin, key.public_key()), fixed)
+
+
+def test_settings_that_leave_the_origin_unset_never_contradict_the_log_s_identity(key):
+    assert disagreement(stored_identity(key), None, key.public_key()) is None
+    assert disagreement(stored_identity(key), ORIGIN, key.public_key()) is None
+
+
+def test_an_origin_set_to_another_name_is_named_beside_the_one_the_log_keeps(key):
+    found = disagreement(stored_identity(key), "other.example/log", key.public_key())
+    assert found == (
+        "CANVASS_CHECKPOINT_ORIGIN is 'other.example/log', but this log was first signed as "
+        f"'{ORIGIN}' on 2026-03-01 and its checkpoints keep that name: set "
+        f"CANVASS_CHECKPOINT_ORIGIN to '{ORIGIN}', or unset it."
+    )
+
+
+def test_another_signing_key_contradicts_the_log_s_identity(key):
+    other = Ed25519PrivateKey.generate().public_key()
+    found = disagreement(stored_identity(key), None, other)
+    assert found is not None and found.startswith(
+        "the checkpoint key (CANVASS_CHECKPOINT_KEY_FILE)"
+    )
+
+
+def test_a_log_signed_before_identities_were_kept_accepts_the_key_it_has(key):
+    older = LogIdentity(ORIGIN, ORIGIN, None, datetime(2026, 3, 1, tzinfo=UTC))
+    assert disagreement(older, None, Ed25519PrivateKey.generate().public_key()) is None
