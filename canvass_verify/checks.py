@@ -72,7 +72,7 @@ def report_events(
             f"(the first at position {audit.first_wrong_leaf})"
         )
     else:
-        report.ok("every leaf hash recomputed from the event's canonical members matches")
+        report.ok("every leaf hash, recomputed by hash rule v2 (RFC 8785), matches")
     _report_root(audit, old, "saved", report)
     if new is not None:
         _report_root(audit, new, "new", report)

@@ -485,7 +485,7 @@ def test_an_intact_export_is_verified_by_the_installed_command(log):
         f"OK  signature of the saved checkpoint (size 6) by {ORIGIN}",
         f"OK  signature of the new checkpoint (size 10) by {ORIGIN}",
         "OK  10 events read, positions 1..10 in order without gaps",
-        "OK  every leaf hash recomputed from the event's canonical members matches",
+        "OK  every leaf hash, recomputed by hash rule v2 (RFC 8785), matches",
         "OK  root at size 6 matches the saved checkpoint",
         "OK  root at size 10 matches the new checkpoint",
         "OK  event 2 (type CameraRegistered, stream camera-2) is included in the tree of size 10",
