@@ -1,6 +1,7 @@
-"""The log's identity: the origin and key name its checkpoints carry, and the key that signs
-them, fixed when the log is first signed, so that checking the log never depends on the
-settings of the day (a new public address must not make an intact log look tampered with).
+"""The log's identity (origin, key name, key), fixed at its first signature for good.
+
+Checking the log must never depend on the settings of the day: a new public address must
+not make an intact log look tampered with, nor start a second name for the same log.
 """
 
 from __future__ import annotations

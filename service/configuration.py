@@ -117,7 +117,7 @@ PARSERS: dict[str, kinds.Parse] = {
     "FOOTAGE_KEEP_DAYS_AFTER_CLOSE": kinds.whole_number(0, 36_500, 90),
     "OWNER_INACTIVE_DAYS": kinds.whole_number(0, 36_500, 730),
     "OWNER_ERASURE_NOTICE_DAYS": kinds.whole_number(1, 3650, 30),
-    "PUBLIC_URL": kinds.web_address("https://canvass.example.gov"),
+    "PUBLIC_URL": kinds.public_address,
     "MAIL_FROM": kinds.email_address,
     "SMTP_HOST": kinds.optional(kinds.text),
     "SMTP_PORT": kinds.whole_number(1, 65_535, 587),

@@ -1,5 +1,4 @@
-"""The kinds of value a setting can hold: each read from text (the environment) or from
-Python (the caller), with the words an operator reads when a value is wrong."""
+"""The kinds of value a setting can hold, read from text or Python, and what is wrong."""
 
 from __future__ import annotations
 
@@ -119,6 +118,11 @@ def web_address(example: str, *, plain: bool = True) -> Parse:
     return parse
 
 
+def public_address(value: Any) -> str:
+    """The address people reach the service at, without a trailing slash (links add paths)."""
+    return str(web_address("https://canvass.example.gov")(value)).rstrip("/")
+
+
 def tile_address(value: Any) -> str:
     """A map tile server's address with {z}, {x} and {y} in it."""
     example = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -231,15 +235,17 @@ def service_area(value: Any) -> dict[str, Any]:
     """A GeoJSON Polygon, longitude then latitude, whose boundary never crosses itself."""
     area = json_value(value)
     rings = area.get("coordinates") if isinstance(area, dict) else None
-    if not isinstance(area, dict) or area.get("type") != "Polygon" or not isinstance(rings, list):
+    if not isinstance(area, dict) or area.get("type") != "Polygon" or not rings:
         raise WrongValue(
             'it must be a GeoJSON Polygon, e.g. {"type": "Polygon", "coordinates": '
             "[[[-83.29, 42.25], [-82.91, 42.25], [-82.91, 42.45], [-83.29, 42.45], "
             "[-83.29, 42.25]]]} (longitude, then latitude)."
         )
-    if len(rings) != 1:
+    if not isinstance(rings, list | tuple) or len(rings) != 1:
         raise WrongValue("a service area cannot have holes: give only its outer boundary.")
     ring = rings[0]
+    if isinstance(ring, list | tuple):
+        ring = [list(corner) if isinstance(corner, tuple) else corner for corner in ring]
     if not isinstance(ring, list) or len(ring) < 4:
         raise WrongValue("the boundary needs at least four corners, the last one the first.")
     for number, corner in enumerate(ring, start=1):

@@ -105,7 +105,11 @@ BAD_SETTINGS = [
     ("GEOCODER_OPTIONS", "[1]", "must be a JSON object"),
     ("CHECKPOINT_ORIGIN", "my log", "cannot hold spaces or '+'"),
     # The service area must be one simple polygon.
-    ("SERVICE_AREA", json.dumps(BOW_TIE), "the boundary crosses itself near"),
+    (
+        "SERVICE_AREA",
+        json.dumps(BOW_TIE),
+        "the boundary crosses itself near longitude -122.42500, latitude 37.77500",
+    ),
     ("SERVICE_AREA", '{"type": "Point", "coordinates": [0, 0]}', "a GeoJSON Polygon"),
     ("SERVICE_AREA", "Detroit", "is not valid JSON"),
     (
@@ -122,6 +126,11 @@ BAD_SETTINGS = [
         "SERVICE_AREA",
         json.dumps({**SQUARE, "coordinates": [*SQUARE["coordinates"], SQUARE["coordinates"][0]]}),
         "give only its outer boundary",
+    ),
+    (
+        "SERVICE_AREA",
+        json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [2, 2], [0, 0]]]}),
+        "crosses itself near longitude 1.00000, latitude 1.00000",
     ),
 ]
 
@@ -223,6 +232,7 @@ def test_switches_and_numbers_read_from_the_environment_as_an_operator_writes_th
             "CANVASS_SERVICE_AREA": json.dumps(SQUARE),
             "CANVASS_MAP_TILE_ATTRIBUTION": "2024",
             "CANVASS_FOOTAGE_DIR": "",
+            "CANVASS_PUBLIC_URL": "https://canvass.city.example/",
         }
     )
     config = app.config
@@ -232,6 +242,7 @@ def test_switches_and_numbers_read_from_the_environment_as_an_operator_writes_th
     assert config["SERVICE_AREA"] == SQUARE
     assert config["MAP_TILE_ATTRIBUTION"] == "2024"
     assert config["FOOTAGE_DIR"] is None  # empty means unset: the default folder
+    assert config["PUBLIC_URL"] == "https://canvass.city.example"  # links add their own "/"
 
 
 def test_an_agency_policy_that_is_right_is_the_one_its_canvasses_are_checked_against(start):
