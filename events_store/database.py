@@ -73,7 +73,15 @@ def sqlite_busy_timeout_ms(url: str) -> int:
     """How long an SQLite connection waits for another's lock: the URL's `timeout` in
     seconds, as the sqlite3 driver reads it, or a minute."""
     timeout = make_url(url).query.get("timeout")
-    return SQLITE_BUSY_TIMEOUT_MS if timeout is None else int(float(str(timeout)) * 1000)
+    if timeout is None:
+        return SQLITE_BUSY_TIMEOUT_MS
+    try:
+        seconds = float(str(timeout))
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise ValueError("the database URL's timeout must be a number of seconds, at most 3600")
+    return int(seconds * 1000)
 
 
 def _serialize_sqlite_writes(engine: sa.Engine, busy_timeout_ms: int) -> None:
