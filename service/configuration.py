@@ -74,7 +74,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",  # interactive documentation at /api/v1/docs
         "OPENAPI_SWAGGER_UI_URL": "/assets/swagger-ui/",
-        "CHECKPOINT_ORIGIN": None,  # default: "<host of PUBLIC_URL>/camera-registry-log"
+        # default "<host of PUBLIC_URL>/camera-registry-log"; fixed at the first signature
+        "CHECKPOINT_ORIGIN": None,
         "CHECKPOINT_KEY_FILE": None,  # default <instance>/checkpoint_key.pem (Ed25519, 0600)
         "CHECKPOINT_INTERVAL_MINUTES": 60,
         "MAP_TILE_URL": None,  # e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (network)
