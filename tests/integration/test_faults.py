@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
 
 import pytest
 from flask import Flask
@@ -15,6 +19,7 @@ from sqlalchemy.engine import make_url
 from service import create_app
 from service import scheduler as jobs
 from tests.support.faults import DatabaseProxy, named_connections, terminate_connections
+from tests.support.live_server import serving
 
 PASSWORD = "correct horse battery staple"
 
@@ -96,6 +101,40 @@ def test_every_request_after_the_database_drops_the_connections_succeeds(
 
         sites = client.get("/api/v1/sites", headers=bearer).get_json()["sites"]
         assert sorted(site["label"] for site in sites) == ["Home", "Shop 0", "Shop 1", "Shop 2"]
+    finally:
+        app.extensions["canvass"].close()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_server_with_many_threads_answers_every_request_after_its_connections_drop(
+    database_url, instance, smtp_server, mailbox
+):
+    url, name = named_connections(database_url)
+    app = app_on(url, instance, smtp_server.port)
+    try:
+        bearer = owner_token(app, app.test_client(), mailbox)
+        with serving(app, threads=4) as base_url, ThreadPoolExecutor(8) as pool:
+
+            def status_of(n: int) -> int:
+                if n % 3 == 0:
+                    body = json.dumps(a_site(f"Site {n}")).encode()
+                    headers = bearer | {"Content-Type": "application/json"}
+                    request = Request(f"{base_url}/api/v1/sites", body, headers, method="POST")
+                else:
+                    request = Request(f"{base_url}/api/v1/sites", headers=bearer)
+                try:
+                    with urlopen(request, timeout=30) as response:
+                        return response.status
+                except HTTPError as error:
+                    return error.code
+
+            assert set(pool.map(status_of, range(24))) <= {200, 201}
+            assert terminate_connections(name) >= 4
+            assert set(pool.map(status_of, range(24, 48))) <= {200, 201}
+            assert terminate_connections(name) >= 4
+            assert set(pool.map(status_of, range(48, 72))) <= {200, 201}
+        sites = app.test_client().get("/api/v1/sites", headers=bearer).get_json()["sites"]
+        assert len(sites) == 24
     finally:
         app.extensions["canvass"].close()
 
