@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from marshmallow import ValidationError
 
 from accounts.auth import current_user, page_allows
 from accounts.errors import InvalidLink
@@ -15,6 +16,7 @@ from .footage import FootageRejected, StoredFootage
 from .policy import CATEGORY_NAMES
 from .projection import canvasses, requests
 from .requests import ANSWERS, CANVASS_ENDED
+from .schemas import answer_note, upload_details
 
 bp = Blueprint("request_pages", __name__, template_folder="templates")
 
@@ -87,12 +89,18 @@ def answer() -> ResponseReturnValue:
     error = None
     if request.method == "POST":
         given = request.form.get("answer", "")
-        if given not in ANSWERS:
+        try:
+            note = answer_note(request.form.get("note"))
+        except ValidationError as invalid:
+            note, error = None, "Your note: " + " ".join(invalid.messages)
+        if error is not None:
+            pass
+        elif given not in ANSWERS:
             error = "Please choose one of the answers."
         else:
             service = current_app.extensions["canvass"].canvass
             try:
-                service.dispatcher.answer(token, given, request.form.get("note"), service.clock())
+                service.dispatcher.answer(token, given, note, service.clock())
             except (InvalidLink, NotAllowedNow) as refused:
                 return render_template("canvass/answer_done.html", message=str(refused)), 409
             if given == "share_now":
@@ -144,14 +152,14 @@ def _receive(token: str, values: dict[str, str]) -> StoredFootage:
     file = request.files.get("footage")
     if file is None or not file.filename:
         raise FootageRejected("Choose the video file to upload.")
-    offset = values.get("clock_offset_seconds", "").strip()
     try:
-        clock_offset = int(offset) if offset else None
-    except ValueError:
+        details = upload_details(values)
+    except ValidationError as invalid:
+        names = {"clock_offset_seconds": "The recorder's clock offset", "statement": "Your note"}
         raise FootageRejected(
-            "Give the recorder's clock offset as whole seconds, e.g. -90 if it is 90 seconds "
-            "slow, or leave it empty."
+            " ".join(f"{names.get(k, k)}: {' '.join(ms)}" for k, ms in invalid.messages.items())
         ) from None
+    clock_offset = details.get("clock_offset_seconds")
     stream = file.stream
     services = current_app.extensions["canvass"]
     return services.footage.receive(  # type: ignore[no-any-return]
@@ -159,6 +167,6 @@ def _receive(token: str, values: dict[str, str]) -> StoredFootage:
         iter(lambda: stream.read(1024 * 1024), b""),
         values.get("sha256", "").strip() or None,
         clock_offset,
-        values.get("statement"),
+        details.get("statement"),
         services.canvass.clock(),
     )

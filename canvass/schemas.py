@@ -18,7 +18,7 @@ REQUIRED: Messages = {
     "null": "This field cannot be empty.",
 }
 CLOCK_OFFSET = (
-    f"Give the recorder's clock offset in seconds, within a day "
+    f"Give the recorder's clock offset in whole seconds, within a day "
     f"(-{MAX_CLOCK_OFFSET_SECONDS:,} to {MAX_CLOCK_OFFSET_SECONDS:,})."
 )
 
@@ -28,7 +28,7 @@ def _clock_offset(**options: Any) -> WholeNumber:
         -MAX_CLOCK_OFFSET_SECONDS,
         MAX_CLOCK_OFFSET_SECONDS,
         CLOCK_OFFSET,
-        error_messages={"invalid": "Give a whole number of seconds, e.g. -90."},
+        error_messages={"invalid": "Give whole seconds, e.g. -90 if the clock is 90 seconds slow."},
         **options,
     )
 
@@ -280,3 +280,21 @@ class VisitSchema(Schema):
 
 class VisitListSchema(Schema):
     visits = fields.List(fields.Nested(VisitSchema))
+
+
+def upload_details(values: dict[str, str]) -> dict[str, Any]:
+    """The clock offset and statement typed on the upload page, checked as the API checks
+    them; ValidationError field by field otherwise."""
+    given = {
+        key: values[key].strip()
+        for key in ("clock_offset_seconds", "statement")
+        if values.get(key, "").strip()
+    }
+    loaded: dict[str, Any] = UploadQuerySchema(partial=("token",)).load(given)
+    return loaded
+
+
+def answer_note(text: str | None) -> str | None:
+    """A note typed on the answer page, checked as the API checks it (ValidationError)."""
+    note: str | None = AnswerSchema().fields["note"].deserialize(text or None)
+    return note

@@ -3,6 +3,8 @@ never a 500, on both backends."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from events_store import ANY, InvalidEventError, NewEvent
@@ -15,8 +17,9 @@ from tests.e2e.test_canvass_requests import (  # noqa: F401
     open_and_dispatch,
 )
 from tests.e2e.test_canvass_visits_exports import VISIT
-from tests.e2e.test_owner_journey_api import sign_up_and_verify
+from tests.e2e.test_owner_journey_api import link_token, sign_up_and_verify
 from tests.e2e.test_owner_pages import csrf_of, post_form, signed_in
+from tests.unit.test_footage_store import mp4
 
 NUL = "Porch\x00light"
 CAMERA = {
@@ -320,3 +323,59 @@ def test_the_visit_form_explains_hostile_input(app, desk, changes):  # noqa: F81
     assert response.status_code == 302
     assert "The visit was not logged" in desk.get(path).get_data(as_text=True)
     assert head(app) == before
+
+
+@pytest.fixture
+def ben_link(client, mailbox, neighbourhood):  # noqa: F811
+    """Ben's emailed link to a dispatched canvass's request."""
+    open_and_dispatch(client, neighbourhood[1])
+    [message] = [m for m in mailbox.to("ben@example.org") if m["Subject"].startswith("A request")]
+    return link_token(message)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"clock_offset_seconds": HUGE}, "clock_offset_seconds"),
+     ({"statement": "From the DVR\x00"}, "statement"), ({"token": "t\x00"}, "token")],
+)  # fmt: skip
+def test_an_upload_with_hostile_details_is_refused_before_it_is_kept(
+    app, client, ben_link, query, field
+):
+    before = head(app)
+    response = client.put(
+        "/api/v1/requests/footage",
+        query_string={"token": ben_link} | query,
+        data=mp4(b"\x03" * 5000),
+        content_type="video/mp4",
+    )
+    refused(app, before, response, field)
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [({"clock_offset_seconds": HUGE}, "within a day"),
+     ({"clock_offset_seconds": "-30", "statement": "DVR\x00"}, "control character")],
+)  # fmt: skip
+def test_the_upload_page_explains_hostile_details(app, client, ben_link, fields, words):
+    page = client.get(f"/requests/upload?token={ben_link}").get_data(as_text=True)
+    before = head(app)
+    response = client.post(
+        "/requests/upload",
+        data={"csrf_token": csrf_of(page), "token": ben_link, **fields,
+              "footage": (io.BytesIO(mp4(b"\x04" * 5000)), "clip.mp4")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert words in response.get_data(as_text=True)
+    assert head(app) == before
+
+
+def test_the_answer_page_explains_a_hostile_note(app, client, ben_link):
+    page = client.get(f"/requests/answer?token={ben_link}").get_data(as_text=True)
+    before = head(app)
+    form = {"csrf_token": csrf_of(page), "token": ben_link, "answer": "no_footage"}
+    response = client.post("/requests/answer", data=form | {"note": "none\x00"})
+    assert response.status_code == 422
+    assert "control character" in response.get_data(as_text=True)
+    assert head(app) == before
+    assert client.post("/requests/answer", data=form | {"note": "none"}).status_code == 200
