@@ -1,0 +1,52 @@
+"""A drawn area must be a simple polygon; each refusal names the corner to fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.geodesy import Point, Polygon
+from validation.geometry import polygon_problem
+
+SQUARE = [(37.75, -122.44), (37.77, -122.44), (37.77, -122.41), (37.75, -122.41)]
+BOW_TIE = [SQUARE[0], SQUARE[2], SQUARE[1], SQUARE[3]]
+
+
+@pytest.mark.parametrize(
+    "corners",
+    [
+        SQUARE,
+        SQUARE[::-1],
+        [(0, 0), (0, 2), (2, 2), (1, 1), (2, 0)],  # concave
+        [(-90, -180), (90, -180), (90, 180)],  # the extremes are in range
+    ],
+)
+def test_a_simple_polygon_passes(corners):
+    assert polygon_problem(corners) is None
+
+
+@pytest.mark.parametrize(
+    ("corners", "message"),
+    [
+        (BOW_TIE, "The edges from corner 1 to corner 2 and from corner 3 to corner 4 cross"),
+        (
+            [(0, 0), (0, 1), (1, 1), (1, 0), (0.5, -1), (0.5, 2)],
+            "The edges from corner 2 to corner 3 and from corner 5 to corner 6 cross",
+        ),
+        ([(0, 0), (0, 2), (1, 1), (2, 2), (2, 0), (1, 1)], "Corner 6 repeats corner 3"),
+        ([*SQUARE, SQUARE[0]], "Corner 5 repeats corner 1"),
+        ([(0, 0), (0, 1), (0, 2)], "The corners lie on one line"),
+        ([(0, 0), (0, 1), (95, 1)], "Corner 3: the latitude must be from -90 to 90."),
+        ([(0, 0), (0, 181), (1, 1)], "Corner 2: the longitude must be from -180 to 180."),
+        ([(0, 0), (0, float("nan")), (1, 1)], "Corner 2 must be a latitude and a longitude."),
+        ([(0, 0), (0, 1)], "Draw at least 3 corners."),
+    ],
+)
+def test_a_polygon_that_is_not_simple_is_refused_naming_the_corner(corners, message):
+    assert polygon_problem(corners).startswith(message)
+
+
+def test_a_bow_tie_can_never_become_a_search_area_whose_lobes_cancel_out():
+    with pytest.raises(ValueError, match="corner 1 to corner 2"):
+        Polygon([Point(lat, lon) for lat, lon in BOW_TIE])
+    square = Polygon([Point(lat, lon) for lat, lon in SQUARE])
+    assert square.area_m2() > 1_000_000  # about 2.2 km by 2.6 km
