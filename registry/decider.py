@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from validation.text import refused_character
+
 from . import commands as c
 from . import events as e
 from .errors import CameraNotFound, InvalidSite, LimitReached, NotAllowedNow, SiteNotFound
@@ -21,6 +23,7 @@ MAX_LABEL = 100
 MAX_ADDRESS = 200
 MAX_RANGE_METRES = 500
 MAX_RETENTION_DAYS = 365
+CONTROL_CHARACTER = "Remove the invisible control characters from this text."
 
 
 @dataclass(frozen=True)
@@ -232,8 +235,12 @@ def _site_errors(
         errors["label"] = ["Give the site a name, such as 'Home' or the shop's name."]
     elif len(label) > MAX_LABEL:
         errors["label"] = [f"Use at most {MAX_LABEL} characters."]
+    elif refused_character(label, single_line=True):
+        errors["label"] = [CONTROL_CHARACTER]
     if command.address is not None and len(command.address) > MAX_ADDRESS:
         errors["address"] = [f"Use at most {MAX_ADDRESS} characters."]
+    elif command.address is not None and refused_character(command.address, single_line=True):
+        errors["address"] = [CONTROL_CHARACTER]
     if command.location_source not in LOCATION_SOURCES:
         errors["location_source"] = [f"Choose one of: {', '.join(LOCATION_SOURCES)}."]
     errors.update(_location_errors(command.latitude, command.longitude, policy))
@@ -271,6 +278,8 @@ def camera_errors(camera: c.CameraSpec) -> dict[str, list[str]]:
     label = (camera.label or "").strip()
     if not label or len(label) > MAX_LABEL:
         errors["label"] = [f"Give the camera a name of 1 to {MAX_LABEL} characters."]
+    elif refused_character(label, single_line=True):
+        errors["label"] = [CONTROL_CHARACTER]
     if not _finite(camera.bearing_degrees) or not 0 <= camera.bearing_degrees < 360:
         errors["bearing_degrees"] = ["The direction must be from 0 (north) up to 360 degrees."]
     if not _finite(camera.field_of_view_degrees) or not 1 <= camera.field_of_view_degrees <= 360:

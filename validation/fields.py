@@ -10,6 +10,8 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from .text import refused_character
+
 # The event log's canonical encoding (RFC 8785) holds integers exactly only up to this.
 LARGEST_EXACT_INTEGER = 2**53 - 1
 # Positions, tree sizes and counts of the log; far beyond any real log, within every column.
@@ -24,20 +26,7 @@ TIME_RANGE = "Give a time from the year 1970 to the year 9998."
 EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(9998, 12, 31)
 DAY_RANGE = "Give a date from the year 1970 to the year 9998."
 
-LINE_BREAKS = frozenset("\n\t\r")
-BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 REQUIRED = {"required": "This field is required.", "null": "This field cannot be empty."}
-
-
-def refused_character(text: str, single_line: bool) -> str | None:
-    """The first character that text of this kind may not hold, or None."""
-    for character in text:
-        kind = unicodedata.category(character)
-        if kind == "Cc" and (single_line or character not in LINE_BREAKS):
-            return character
-        if kind == "Cs" or (single_line and (character in BIDI_CONTROLS or kind in ("Zl", "Zp"))):
-            return character
-    return None
 
 
 class Text(fields.String):

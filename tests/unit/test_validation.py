@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from marshmallow import Schema, ValidationError
 
+from registry import commands as c
+from registry.decider import RegistryPolicy, SiteState, decide
+from registry.errors import InvalidSite
 from validation.fields import (
     LARGEST_EXACT_INTEGER,
     Day,
@@ -133,3 +136,18 @@ def test_a_time_needs_its_time_zone():
 @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
 def test_a_date_beyond_the_years_the_service_represents_is_refused(value):
     assert problem("on", value) == ["Give a date from the year 1970 to the year 9998."]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [({"label": "Shop\x00"}, "label"), ({"address": "1 Main St\u202e"}, "address")],
+)
+def test_the_registry_refuses_control_characters_from_any_source_not_only_the_api(changes, field):
+    command = c.RegisterSite(
+        **{"site_id": "s1", "owner_id": "o1", "kind": "business", "label": "Shop",
+           "address": None, "latitude": 37.76, "longitude": -122.42, "location_source": "import"}
+        | changes
+    )  # fmt: skip
+    with pytest.raises(InvalidSite) as refused:
+        decide(command, SiteState(), RegistryPolicy())
+    assert list(refused.value.errors) == [field]
