@@ -229,12 +229,13 @@ def _unknown(name: str, known: list[str]) -> None:
 
 
 def _parser_like(default: Any) -> kinds.Parse:
+    # Settings of Flask's extensions (OPENAPI_*, ...) may be None to turn a feature off.
     if isinstance(default, bool):
-        return kinds.switch
+        return kinds.optional(kinds.switch)
     if isinstance(default, int):
-        return kinds.whole_number(0, 2**63 - 1, default)
+        return kinds.optional(kinds.whole_number(0, 2**63 - 1, default))
     if isinstance(default, str):
-        return kinds.text
+        return kinds.optional(kinds.text)
     return kinds.anything
 
 
