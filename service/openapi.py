@@ -206,7 +206,8 @@ def _complete(
     else:
         operation["security"] = [{BEARER: []}]
     for status in sorted(_errors(rule, method, operation, action, app)):
-        responses.setdefault(str(status), _error_answer(status))
+        if "content" not in responses.get(str(status), {}):  # absent, or flask-smorest's $ref
+            responses[str(status)] = _error_answer(status)
     return operation
 
 
