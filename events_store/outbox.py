@@ -26,13 +26,10 @@ import sqlalchemy as sa
 from .canonical import parse_timestamp
 from .database import UtcDateTime
 from .model import new_event_id
+from .outbox_retries import MIN_ATTEMPTS_BEFORE_GIVING_UP, gives_up, retry_delay
 
 log = logging.getLogger(__name__)
 
-FIRST_RETRY_AFTER = timedelta(minutes=1)
-LONGEST_RETRY_AFTER = timedelta(hours=1)
-KEEP_TRYING_FOR = timedelta(days=1)
-MIN_ATTEMPTS_BEFORE_GIVING_UP = 8
 CLAIM_TIMEOUT = timedelta(minutes=5)
 # The old rule gave up after this many attempts; readers that predate `gave_up_at` use it.
 MAX_ATTEMPTS = MIN_ATTEMPTS_BEFORE_GIVING_UP
@@ -107,19 +104,6 @@ class MailTransport(Protocol):
 
     def send(self, delivery: Delivery) -> None:
         """Deliver or raise; returning means the message was accepted."""
-
-
-def retry_delay(attempts: int, jitter: float) -> timedelta:
-    """How long to wait after the `attempts`-th failure: doubling from a minute to an hour,
-    then scaled by 0.9 to 1.1 as `jitter` goes from 0 to 1."""
-    doubled = FIRST_RETRY_AFTER * 2 ** min(max(attempts - 1, 0), 16)
-    return min(doubled, LONGEST_RETRY_AFTER) * (0.9 + 0.2 * jitter)
-
-
-def gives_up(attempts: int, created_at: datetime, now: datetime) -> bool:
-    """Whether a message that just failed for the `attempts`-th time stops being tried."""
-    trying_for = now - created_at
-    return attempts >= MIN_ATTEMPTS_BEFORE_GIVING_UP and trying_for >= KEEP_TRYING_FOR
 
 
 class Outbox:
