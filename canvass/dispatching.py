@@ -33,7 +33,6 @@ from . import emails
 from . import events as e
 from .candidates import Candidate
 from .decider import CanvassState, decide
-from .errors import CanvassNotFound
 from .policy import AgencyPolicy
 from .projection import canvasses, requests
 from .requests import (
@@ -141,7 +140,7 @@ class Dispatcher:
             request_stream(claim.user_id),
             REQUEST,
             lambda state: answer(state, claim.user_id, given, note, now, ended),
-            lambda _: self._owner_of(claim.user_id),
+            lambda state: str(state.owner_id),
             {"actor": "owner-link", "role": "owner"},
         )
         if recorded:
@@ -339,14 +338,6 @@ class Dispatcher:
         with self._engine.connect().execution_options(read_only=True) as conn:
             email = conn.execute(query).scalar()
         return str(email) if email else None
-
-    def _owner_of(self, request_id: str) -> str:
-        with self._engine.connect().execution_options(read_only=True) as conn:
-            query = sa.select(requests.c.owner_id).where(requests.c.request_id == request_id)
-            owner = conn.execute(query).scalar()
-        if owner is None:
-            raise CanvassNotFound(request_id)
-        return str(owner)
 
 
 def _finish(canvass_id: str, state: CanvassState) -> list[e.CanvassEvent]:

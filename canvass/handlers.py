@@ -181,7 +181,7 @@ class CanvassService:
             canvasses.c.agency,
             canvasses.c.investigator_id,
             canvasses.c.opened_at,
-            sa.and_(asked, ~unanswered).label("settled"),
+            sa.and_(asked, ~unanswered, ~canvasses.c.dispatch_unfinished).label("settled"),
         ).where(canvasses.c.status == "dispatched")
         with self._engine.connect().execution_options(read_only=True) as conn:
             running = list(conn.execute(query))

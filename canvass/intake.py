@@ -73,7 +73,6 @@ class FootageDesk:
     ) -> StoredFootage:
         """Keep an owner's upload for the request the link names, checked as it streams."""
         request_id = self._links.read(ANSWER_REQUEST, token).user_id
-        row = self._request(request_id)
         state = REQUEST.fold(self._store.read_stream(request_stream(request_id)))
         ended = canvass_has_ended(self._store, state.canvass_id)
         check_may_receive(state, now, ended)  # refuse before reading the file
@@ -90,8 +89,10 @@ class FootageDesk:
             self._vault,
             request_stream(request_id),
             REQUEST,
-            lambda current: receive(current, request_id, row.canvass_id, received, now, ended),
-            lambda _: row.owner_id,
+            lambda current: receive(
+                current, request_id, str(state.canvass_id), received, now, ended
+            ),
+            lambda current: str(current.owner_id),
             {"actor": "owner-link", "role": "owner"},
         )
         self._projections.wait_until(recorded[-1].position, ["canvass_requests"])
@@ -235,11 +236,3 @@ class FootageDesk:
                         | data
                     )
         return sorted(log, key=lambda item: item["position"])
-
-    def _request(self, request_id: str) -> Any:
-        with self._engine.connect().execution_options(read_only=True) as conn:
-            query = sa.select(requests).where(requests.c.request_id == request_id)
-            row = conn.execute(query).first()
-        if row is None:
-            raise CanvassNotFound(request_id)
-        return row

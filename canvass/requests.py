@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import events as e
-from .errors import NotAllowedNow
+from .errors import CanvassNotFound, NotAllowedNow
 
 ANSWERS = ("share_now", "will_bring", "no_footage", "decline")
 NAMESPACE = uuid.UUID("0b8f8f5e-3f55-4d8e-9c6b-6a2f7d0a4c21")
@@ -37,6 +37,7 @@ class RequestState:
 
     status: str = "none"  # none, sent, answered, expired
     canvass_id: str | None = None
+    owner_id: str | None = None
     expires_at: datetime | None = None
     sent_at: datetime | None = None
     reminders: int = 0
@@ -63,6 +64,8 @@ def answer(
     canvass_ended: bool = False,
 ) -> list[e.RequestEvent]:
     """The owner's answer, once, while the canvass runs and before the request expires."""
+    if state.status == "none":
+        raise CanvassNotFound(request_id)
     if canvass_ended:
         raise NotAllowedNow(CANVASS_ENDED)
     if state.status == "answered":
@@ -97,6 +100,8 @@ def remind(state: RequestState, request_id: str, now: datetime) -> list[e.Reques
 def check_may_receive(state: RequestState, now: datetime, canvass_ended: bool = False) -> None:
     """Refuse footage once the canvass has ended or the request has expired, and for a
     request whose owner said they will not share."""
+    if state.status == "none" or state.canvass_id is None:
+        raise CanvassNotFound("")
     if canvass_ended:
         raise NotAllowedNow(CANVASS_ENDED)
     expired = state.expires_at is not None and now >= state.expires_at
@@ -131,6 +136,7 @@ def evolve(state: RequestState, event: e.RequestEvent) -> RequestState:
         return RequestState(
             "sent",
             event.canvass_id,
+            event.owner_id,
             datetime.fromisoformat(event.expires_at),
             datetime.fromisoformat(event.sent_at),
         )

@@ -17,6 +17,7 @@ from events_store.outbox import outbox
 from tests.databases import raw_connection
 from tests.e2e.test_canvass_api import canvass_body, staff
 from tests.e2e.test_canvass_requests import INCIDENT, owner_with_camera
+from tests.e2e.test_owner_journey_api import link_token
 
 SPAWN = multiprocessing.get_context("spawn")
 OWNERS = [f"owner{n}@example.org" for n in range(6)]
@@ -123,3 +124,20 @@ def test_dispatching_again_after_a_crash_finishes_the_dispatch_instead_of_refusi
     assert cli.invoke(args=["scheduler", "run", "--once"]).exit_code == 0
     assert cli.invoke(args=["outbox", "send"]).exit_code == 0
     assert_each_owner_asked_once(app, client, path, detective, database_url, mailbox)
+
+
+def test_a_dispatch_cut_short_is_not_closed_as_settled_before_every_owner_is_asked(
+    app, client, cli, mailbox, database_url, cut_short
+):
+    path, detective = cut_short
+    assert cli.invoke(args=["outbox", "send"]).exit_code == 0
+    for message in mailbox.messages:
+        if message["Subject"].startswith("A request"):
+            given = {"token": link_token(message), "answer": "no_footage"}
+            assert client.post("/api/v1/requests/answer", json=given).status_code == 200
+
+    assert app.extensions["canvass"].canvass.close_settled(datetime.now(UTC)) == 0
+
+    assert client.get(path, headers=detective).get_json()["status"] == "dispatched"
+    assert cli.invoke(args=["scheduler", "run", "--once"]).exit_code == 0
+    assert footage_requests(mailbox) == Counter(OWNERS)
