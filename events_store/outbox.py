@@ -95,7 +95,7 @@ class OutboxStatus:
     """How many messages wait to be sent, and which ones gave up."""
 
     waiting: int
-    next_attempt_at: datetime | None
+    next_attempt_at: datetime | None  # None: one is due now, or none is waiting
     given_up: list[GivenUp]
 
 
@@ -170,9 +170,10 @@ class Outbox:
     def status(self) -> OutboxStatus:
         """Counts of waiting messages and the ones that gave up, newest give-up first."""
         unsent = outbox.c.sent_at.is_(None)
-        waiting = sa.select(sa.func.count(), sa.func.min(outbox.c.next_attempt_at)).where(
-            unsent, outbox.c.gave_up_at.is_(None)
-        )
+        next_attempt = outbox.c.next_attempt_at
+        waiting = sa.select(
+            sa.func.count(), sa.func.count(next_attempt), sa.func.min(next_attempt)
+        ).where(unsent, outbox.c.gave_up_at.is_(None))
         given_up = (
             sa.select(
                 outbox.c.message_id, outbox.c.attempts, outbox.c.last_error, outbox.c.gave_up_at
@@ -181,9 +182,10 @@ class Outbox:
             .order_by(outbox.c.gave_up_at.desc(), outbox.c.message_id)
         )
         with self._engine.connect().execution_options(read_only=True) as conn:
-            count, next_attempt_at = conn.execute(waiting).one()
+            count, backing_off, next_attempt_at = conn.execute(waiting).one()
             gave_up = [GivenUp(*row) for row in conn.execute(given_up)]
-        return OutboxStatus(int(count), next_attempt_at, gave_up)
+        due_now = backing_off < count
+        return OutboxStatus(int(count), None if due_now else next_attempt_at, gave_up)
 
     def forget_subject(self, conn: sa.Connection, subject_id: str) -> None:
         """Delete every message about a person, sent or not (part of erasing them)."""
