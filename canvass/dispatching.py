@@ -23,7 +23,7 @@ from accounts.links import ANSWER_REQUEST, Links
 from accounts.projection import users
 from events_store import EventStore
 from events_store.handling import fixed_subject, handle
-from events_store.outbox import MAX_ATTEMPTS, OutgoingMessage, outbox
+from events_store.outbox import OutgoingMessage, outbox
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
 from registry.projection import cameras, sites
@@ -304,12 +304,7 @@ class Dispatcher:
 
     def _undelivered(self, message_ids: list[str]) -> dict[str, str]:
         """Of these emails, those the mail server has not accepted: waiting, or gave_up."""
-        gave_up = (
-            outbox.c.gave_up_at.is_not(None)
-            if "gave_up_at" in outbox.c
-            else outbox.c.attempts >= MAX_ATTEMPTS
-        )
-        query = sa.select(outbox.c.message_id, gave_up).where(
+        query = sa.select(outbox.c.message_id, outbox.c.gave_up_at.is_not(None)).where(
             outbox.c.message_id.in_(message_ids), outbox.c.sent_at.is_(None)
         )
         with self._engine.connect().execution_options(read_only=True) as conn:

@@ -4,11 +4,13 @@ itself, and investigators see which requests' emails are not yet delivered."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from events_store.outbox import Outbox
 from tests.e2e.test_canvass_api import canvass_body
+from tests.e2e.test_canvass_pages import logged_in
 from tests.e2e.test_canvass_requests import (
     AT,
     INCIDENT,
@@ -165,6 +167,51 @@ def test_owners_of_a_cancelled_canvass_are_not_reminded(app, client, mailbox, re
     assert dispatcher.remind_due(AT + timedelta(days=5)) == 0
     app.extensions["canvass"].outbox.send_pending()
     assert not [m for m in mailbox.messages if m["Subject"].startswith("Reminder")]
+
+
+def dispatch_without_sending(client, detective) -> str:
+    place = type("P", (), {"latitude": INCIDENT[0], "longitude": INCIDENT[1]})
+    body = canvass_body(place, AT, "property_crime", 250)
+    opened = client.post("/api/v1/canvasses", headers=detective, json=body).get_json()
+    path = f"/api/v1/canvasses/{opened['canvass_id']}"
+    client.post(f"{path}/submit", headers=detective)
+    assert client.post(f"{path}/dispatch", headers=detective).status_code == 200
+    return path
+
+
+def test_requests_whose_email_gave_up_are_shown_as_not_delivered_until_resent(
+    app,
+    client,
+    cli,
+    mailbox,
+    neighbourhood,  # noqa: F811
+):
+    _, detective = neighbourhood
+    path = dispatch_without_sending(client, detective)
+    services = app.extensions["canvass"]
+    mailbox.refuse = True  # the mail server turns every message away, for more than a day
+    now = datetime.now(UTC)
+    later = Outbox(services.engine, services.outbox.transport, clock=lambda: now)
+    for _ in range(60):
+        later.send_pending()
+        now += timedelta(hours=1)
+
+    summary = client.get(f"{path}/requests", headers=detective).get_json()
+    assert summary["delivery"] == {"not_yet_delivered": 0, "could_not_be_delivered": 3}
+    browser, _ = logged_in(app, "det.lee@sfpd.example")
+    page = browser.get(path.removeprefix("/api/v1")).get_data(as_text=True)
+    assert "3</strong> could not be delivered" in page
+    assert not [m for m in mailbox.messages if m["Subject"].startswith("A request")]
+
+    mailbox.refuse = False
+    resent = cli.invoke(args=["outbox", "send", "--retry-failed"])
+    assert resent.exit_code == 0, resent.output
+    summary = client.get(f"{path}/requests", headers=detective).get_json()
+    assert summary["delivery"] == {"not_yet_delivered": 0, "could_not_be_delivered": 0}
+    asked = [m["To"] for m in mailbox.messages if m["Subject"].startswith("A request")]
+    assert sorted(asked) == [f"{n}@example.org" for n in ("ana", "ben", "cy")]
+    page = browser.get(path.removeprefix("/api/v1")).get_data(as_text=True)
+    assert "could not be delivered" not in page and "not yet delivered" not in page
 
 
 def test_a_dispatch_sends_no_mail_itself_and_the_canvass_shows_it_undelivered_until_sent(
