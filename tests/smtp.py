@@ -7,6 +7,7 @@ import email.policy
 import socket
 import threading
 from email.message import EmailMessage
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -43,14 +44,19 @@ class SMTPServer:
     """Starts and stops an aiosmtpd controller around a Mailbox; stopped, it refuses
     connections, as a mail server that is down would, and it starts again on the same port."""
 
-    def __init__(self) -> None:
+    def __init__(self, **options: Any) -> None:
+        """`options` go to aiosmtpd: `tls_context` offers STARTTLS, `ssl_context` speaks TLS
+        from the first byte."""
         self.mailbox = Mailbox()
         self.port = free_port()
+        self._options = options
         self._controller: Controller | None = None
 
     def start(self) -> SMTPServer:
         """Accept mail (again) on the same port."""
-        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            self.mailbox, hostname="127.0.0.1", port=self.port, **self._options
+        )
         self._controller.start()
         return self
 
