@@ -214,13 +214,15 @@ def _encode_batch(events: Sequence[NewEvent]) -> list[PendingEvent]:
         raise InvalidEventError("an append needs at least one event")
     if len(events) > MAX_EVENTS_PER_APPEND:
         raise InvalidEventError(f"an append may carry at most {MAX_EVENTS_PER_APPEND} events")
-    pending = [_encode(event) for event in events]
+    # The events of one append usually share one metadata mapping: encode it once.
+    shared_metadata: dict[int, str] = {}
+    pending = [_encode(event, shared_metadata) for event in events]
     if len({event.event_id for event in pending}) != len(pending):
         raise InvalidEventError("an event id appears twice in one append")
     return pending
 
 
-def _encode(event: NewEvent) -> PendingEvent:
+def _encode(event: NewEvent, shared_metadata: dict[int, str]) -> PendingEvent:
     if not isinstance(event, NewEvent):
         raise InvalidEventError(f"expected a NewEvent, got {type(event).__name__}")
     if not isinstance(event.type, str) or not event.type:
@@ -235,7 +237,10 @@ def _encode(event: NewEvent) -> PendingEvent:
         event.type,
         schema_version,
         _payload_json(event.data, "data", event.type),
-        _payload_json(event.metadata, "metadata", event.type),
+        shared_metadata.get(id(event.metadata))
+        or shared_metadata.setdefault(
+            id(event.metadata), _payload_json(event.metadata, "metadata", event.type)
+        ),
     )
 
 
@@ -276,7 +281,9 @@ def _payload_json(payload: object, name: str, event_type: str) -> str:
         text = canonical_json(plain)
     except (TypeError, ValueError, RecursionError) as error:
         raise InvalidEventError(f"{name} of {event_type} is not plain JSON: {error}") from None
-    if problem := _unrepresentable(plain):
+    # The encoder refuses integers beyond 2**53 - 1 and writes a NUL as \u0000: only a
+    # text that holds those six characters can hold a NUL.
+    if "\\u0000" in text and (problem := _unrepresentable(plain)):
         raise InvalidEventError(f"{name} of {event_type} holds {problem}")
     if len(text) * 4 > MAX_PAYLOAD_BYTES and len(text.encode()) > MAX_PAYLOAD_BYTES:
         raise InvalidEventError(
