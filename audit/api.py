@@ -30,8 +30,13 @@ POSITIONS = f"{MAX_POSITION:,}"
 def _position(minimum: int, error: str, **options: object) -> WholeNumber:
     """A position or size in the log: bounded by what the log's encoding can count."""
     return WholeNumber(
-        minimum, MAX_POSITION, f"{error} (up to {POSITIONS}).", error_messages=COUNT, **options
-    )  # type: ignore[arg-type]
+        minimum,
+        MAX_POSITION,
+        f"{error}.",
+        f"Give at most {POSITIONS}.",
+        error_messages=COUNT,
+        **options,  # type: ignore[arg-type]
+    )
 
 
 class InclusionQuery(Schema):

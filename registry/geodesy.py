@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 from geographiclib.geodesic import Geodesic
 
-from validation.geometry import polygon_problem
-
 _GEOD = Geodesic.WGS84
 WGS84_A = 6_378_137.0
 WGS84_F = 1 / 298.257223563
@@ -112,14 +110,12 @@ class Circle:
 class Polygon:
     """Points inside a simple polygon of latitude/longitude vertices (even-odd rule).
 
-    A self-crossing outline is refused: its lobes' areas would cancel out, and the area
-    measured would not be the area searched."""
+    Whether an outline is simple is checked where it comes in (validation.geometry): a
+    self-crossing one's lobes' areas would cancel out in `area_m2`."""
 
     def __init__(self, vertices: Sequence[Point]) -> None:
         if len(vertices) < 3:
             raise ValueError("a polygon needs at least three corners")
-        if problem := polygon_problem([(v.latitude, v.longitude) for v in vertices]):
-            raise ValueError(problem)
         self.vertices = list(vertices)
         latitudes = [v.latitude for v in vertices]
         longitudes = [v.longitude for v in vertices]

@@ -85,11 +85,19 @@ class WholeNumber(fields.Integer):
         "too_large": "Give a whole number.",
     }
 
-    def __init__(self, minimum: int, maximum: int, error: str, **options: Any) -> None:
+    def __init__(
+        self, minimum: int, maximum: int, error: str, above: str | None = None, **options: Any
+    ) -> None:
+        """`error` explains the range; `above`, when given, explains the upper bound alone."""
         if not -LARGEST_EXACT_INTEGER <= minimum <= maximum <= LARGEST_EXACT_INTEGER:
             raise ValueError("bounds beyond what the event log holds exactly")
         options["error_messages"] = REQUIRED | dict(options.get("error_messages") or {})
-        super().__init__(validate=validate.Range(minimum, maximum, error=error), **options)
+        checks = (
+            [validate.Range(min=minimum, error=error), validate.Range(max=maximum, error=above)]
+            if above
+            else [validate.Range(minimum, maximum, error=error)]
+        )
+        super().__init__(validate=checks, **options)
 
     def _validated(self, value: Any) -> int:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
