@@ -15,6 +15,7 @@ import pytest
 import schemathesis as st
 
 from tests.e2e.test_canvass_api import canvass_body, staff
+from tests.e2e.test_owner_browser import ARTIFACTS
 from tests.e2e.test_owner_journey_api import EMAIL, PASSWORD, link_token, sign_up_and_verify
 from tests.e2e.test_registry_api_authorization import CAMERA, PIN
 from tests.support.live_server import serving
@@ -195,8 +196,11 @@ def schemathesis(base_url, bearer, parameters, seconds, tmp_path, *operations) -
     return done.returncode, done.stdout + done.stderr
 
 
-def test_no_request_of_any_role_breaks_the_service_or_its_document(app, client, people, tmp_path):
+def test_no_request_of_any_role_breaks_the_service_or_its_document(
+    app, client, people, tmp_path, backend
+):
     tokens, ids = people
+    ARTIFACTS.mkdir(exist_ok=True)
     login = {"email": EMAIL, "password": PASSWORD, "name": "spare"}
     spare = client.post("/api/v1/tokens", json=login).get_json()
     failures = []
@@ -205,6 +209,7 @@ def test_no_request_of_any_role_breaks_the_service_or_its_document(app, client, 
             code, printed = schemathesis(
                 base_url, bearer, ids, SECONDS_PER_ROLE, tmp_path, "--exclude-path", REVOKE
             )
+            (ARTIFACTS / f"schemathesis-{backend}-{role}.txt").write_text(printed)
             if code != 0:
                 failures.append(f"===== as {role} (exit {code})\n{printed}")
         # Revoking a token cuts every later request short: its own run, with a token of its own.
@@ -213,6 +218,7 @@ def test_no_request_of_any_role_breaks_the_service_or_its_document(app, client, 
             ids | {"path.token_id": spare["token_id"]}, SECONDS_TO_REVOKE, tmp_path,
             "--include-path", REVOKE,
         )  # fmt: skip
+        (ARTIFACTS / f"schemathesis-{backend}-revoking.txt").write_text(printed)
         if code != 0:
             failures.append(f"===== revoking a token (exit {code})\n{printed}")
     assert not failures, "\n".join(failures)
