@@ -180,15 +180,22 @@ def test_an_auditors_query_out_of_range_is_refused_naming_the_parameter(
     refused(app, head(app), client.get(path, headers=auditor, query_string=query), field)
 
 
-@pytest.mark.parametrize("query", [{"page": HUGE}, {"page": "-5"}, {"case_number": "1\x00"}])
-def test_the_access_log_page_answers_any_query_without_failing(app, client, cli, mailbox, query):
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [({"page": HUGE}, "0 accesses found"), ({"page": "-5"}, "0 accesses found"),
+     ({"case_number": "1\x00"}, "control character"), ({"from": "0001-01-01"}, "1970"),
+     ({"to": "9999-12-31"}, "9998")],
+)  # fmt: skip
+def test_the_access_log_page_answers_any_query_without_failing(
+    app, client, cli, mailbox, query, words
+):
     staff(cli, client, mailbox, "auditor", "SFPD", "aud.ray@sfpd.example")
     browser = app.test_client()
     login = {"email": "aud.ray@sfpd.example", "password": "a staff passphrase"}
     assert post_form(browser, "/login", login).status_code == 302
     response = browser.get("/audit", query_string=query)
     assert response.status_code in (200, 422)
-    assert "Something went wrong" not in response.get_data(as_text=True)
+    assert words in response.get_data(as_text=True)
 
 
 @pytest.fixture
