@@ -247,5 +247,5 @@ def test_before_anything_happens_the_figures_are_empty_and_documented(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     operation = spec["paths"]["/api/v1/public/transparency"]["get"]
     assert [p["name"] for p in operation["parameters"]] == ["year"]
-    assert "security" not in operation
+    assert operation["security"] == []  # public: no token asked for
     assert "200" in operation["responses"] and "422" in operation["responses"]
