@@ -10,7 +10,7 @@ commands, 503 from the database behind every operation, and a few answers per en
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from copy import deepcopy
 from typing import Any
 
@@ -129,10 +129,12 @@ ANSWERS: dict[str, dict[int, dict[str, Any]]] = {
     },
 }
 
-# Bodies the route reads itself rather than through a schema.
-BODIES: dict[str, dict[str, Any]] = {
-    "canvass.upload_footage": {
-        "description": "The video file, as it came off the recorder.",
+# Bodies the route reads itself rather than through a schema, described with the settings.
+BODIES: dict[str, Callable[[Flask], dict[str, Any]]] = {
+    "canvass.upload_footage": lambda app: {
+        "description": "The video file itself, as the recorder's app exported it (MP4, MOV, "
+        f"AVI, MKV or MPEG; at most {app.config['FOOTAGE_MAX_BYTES']:,} bytes). Any other "
+        "content is refused with 422.",
         "required": True,
         "content": {"application/octet-stream": {"schema": BINARY}},
     },
@@ -140,19 +142,14 @@ BODIES: dict[str, dict[str, Any]] = {
 
 # Errors the handlers behind an endpoint raise beyond what the general rules derive.
 EXTRA_ERRORS: dict[str, set[int]] = {
-    "accounts.sign_up": {409},
-    "accounts.verify": {400, 404, 409},
-    "accounts.request_reset": set(),
+    "accounts.verify": {400, 404},  # a link used, expired or forged; its account gone
     "accounts.set_password": {400, 404},
-    "accounts.create_token": {401, 403, 429},
+    "accounts.create_token": {401, 403, 429},  # wrong password, unconfirmed, too many tries
     "accounts.erase_me": {429},
-    "canvass.answer_request": {400, 404, 410},
+    "canvass.answer_request": {400, 404, 410},  # the emailed link's request, or its owner
     "canvass.upload_footage": {400, 404, 410},
     "canvass.download_footage": {410},
     "canvass.case_package": {410},
-    "registry.geocode": {409},
-    "audit.timeline": {404},
-    "audit.owner_story": {404},
 }
 # Operations that a bearer token may, but need not, accompany.
 OPTIONAL_TOKEN = {"accounts.create_token"}
@@ -200,7 +197,7 @@ def _complete(
         content = answer.setdefault("content", {})
         content.update({kind: {"schema": schema} for kind, schema in media.items()})
     if endpoint in BODIES:
-        operation["requestBody"] = BODIES[endpoint]
+        operation["requestBody"] = BODIES[endpoint](app)
     if action is None:
         operation["security"] = [{}, {BEARER: []}] if endpoint in OPTIONAL_TOKEN else []
     else:
