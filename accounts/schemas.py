@@ -7,7 +7,11 @@ from marshmallow import Schema, fields
 from validation.fields import Text
 
 from .decider import MAX_EMAIL, MAX_NAME, MAX_TOKEN_NAME
-from .passwords import MAX_LENGTH
+from .passwords import MAX_LENGTH, MIN_LENGTH
+
+# What the account rules refuse beyond these fields' own checks, said in the API document.
+NEW_PASSWORD = {"minLength": MIN_LENGTH, "description": f"At least {MIN_LENGTH} characters."}
+EMAIL = {"format": "email", "example": "maria@example.org"}
 
 
 def _text(maximum: int, minimum: int = 1, **options: object) -> Text:
@@ -23,8 +27,8 @@ def _password(**options: object) -> Text:
 
 
 class SignUpSchema(Schema):
-    email = _text(MAX_EMAIL, metadata={"example": "maria@example.org"})
-    password = _password()
+    email = _text(MAX_EMAIL, metadata=EMAIL)
+    password = _password(metadata=NEW_PASSWORD)
     display_name = _text(MAX_NAME, metadata={"example": "Maria Lopez"})
 
 
@@ -33,12 +37,12 @@ class TokenLinkSchema(Schema):
 
 
 class EmailSchema(Schema):
-    email = _text(MAX_EMAIL)
+    email = _text(MAX_EMAIL, metadata=EMAIL)
 
 
 class NewPasswordSchema(Schema):
     token = _text(1000)
-    password = _password()
+    password = _password(metadata=NEW_PASSWORD)
 
 
 class LoginForTokenSchema(Schema):
