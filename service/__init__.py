@@ -23,6 +23,7 @@ from canvass.staff_pages import bp as canvass_pages
 from registry.api import blp as registry_api
 from registry.pages import bp as owner_pages
 from registry.pages import public as public_pages
+from validation.paths import refuse_control_characters_in_path
 
 from . import cli, configuration, errors, observability, openapi
 from .assets import bp as assets_blueprint
@@ -39,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("CANVASS_INSTANCE_PATH"))
     configuration.load(app, config)
     observability.init_app(app)
+    app.before_request(refuse_control_characters_in_path)
     app.extensions["canvass"] = build_services(app)
 
     api = Api(app)

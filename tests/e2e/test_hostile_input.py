@@ -386,3 +386,22 @@ def test_the_answer_page_explains_a_hostile_note(app, client, ben_link):
     assert "control character" in response.get_data(as_text=True)
     assert head(app) == before
     assert client.post("/requests/answer", data=form | {"note": "none"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/sites/a%00b"),
+        ("PATCH", "/api/v1/sites/a%00b/consent"),
+        ("GET", "/api/v1/canvasses/a%00b"),
+        ("GET", "/api/v1/canvasses/a%1bb/visits"),
+        ("GET", "/api/v1/audit/owners/a%00b/timeline"),
+        ("GET", "/sites/a%00b"),
+        ("GET", "/canvasses/a%00b"),
+    ],
+)
+def test_an_id_with_a_control_character_in_the_path_names_nothing(app, client, owner, method, path):
+    before = head(app)
+    response = client.open(path, method=method, headers=owner, json={"categories": ["all"]})
+    assert response.status_code == 404
+    assert head(app) == before
