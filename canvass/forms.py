@@ -11,9 +11,14 @@ from typing import Any
 from marshmallow import ValidationError
 
 from registry.actions import candidates
+from validation.fields import Text
 
 from .errors import InvalidCanvass
 from .schemas import NewCanvassSchema, NewVisitSchema, canvass_details
+
+# The rules (at least so many characters) are the decider's; the form only keeps out what
+# the log must never hold.
+_REASON = Text(2000, single_line=False)
 
 
 def canvass_from_form(
@@ -150,3 +155,12 @@ def whole_number(text: str | None) -> int | str | None:
         return int(text)
     except ValueError:
         return text
+
+
+def reason_from_form(text: str) -> str:
+    """A supervisor's typed reason, NFC and without control characters, or InvalidCanvass."""
+    try:
+        reason: str = _REASON.deserialize(text)
+    except ValidationError as invalid:
+        raise InvalidCanvass({"reason": list(invalid.messages)}) from None
+    return reason

@@ -32,7 +32,7 @@ from . import exports
 from .canvass_map import SITE_STATUS, VISIT_RESULT_NAMES, map_data, site_statuses
 from .decider import LEGAL_BASES
 from .errors import InvalidCanvass, NotAllowedNow
-from .forms import canvass_from_form, visit_from_form
+from .forms import canvass_from_form, reason_from_form, visit_from_form
 from .handlers import CanvassService
 from .policy import CATEGORIES, CATEGORY_NAMES
 from .schemas import ReasonSchema
@@ -275,7 +275,7 @@ def approve(canvass_id: str) -> ResponseReturnValue:
     """Approve a canvass beyond the limits, with the written reason the log keeps."""
     reason = request.form.get("reason", "")
     try:
-        _service().approve_override(_user(), canvass_id, reason)
+        _service().approve_override(_user(), canvass_id, reason_from_form(reason))
     except InvalidCanvass as refused:
         rows = [row for row in _service().list_for(_user()) if row["status"] == "submitted"]
         page = render_template(

@@ -9,7 +9,12 @@ import pytest
 
 from events_store import ANY, InvalidEventError, NewEvent
 from tests.e2e.test_canvass_api import canvass_body, staff
-from tests.e2e.test_canvass_pages import canvass_form, desk, open_through_form  # noqa: F401
+from tests.e2e.test_canvass_pages import (  # noqa: F401
+    canvass_form,
+    desk,
+    logged_in,
+    open_through_form,
+)
 from tests.e2e.test_canvass_requests import (  # noqa: F401
     AT,
     INCIDENT,
@@ -404,4 +409,26 @@ def test_an_id_with_a_control_character_in_the_path_names_nothing(app, client, o
     before = head(app)
     response = client.open(path, method=method, headers=owner, json={"categories": ["all"]})
     assert response.status_code == 404
+    assert head(app) == before
+
+
+def test_an_approval_reason_with_a_control_character_is_explained_and_not_recorded(
+    app,
+    client,
+    cli,
+    mailbox,
+    desk,  # noqa: F811
+):
+    staff(cli, client, mailbox, "supervisor", "SFPD", "sgt.kim@sfpd.example")
+    supervisor, _ = logged_in(app, "sgt.kim@sfpd.example")
+    opened = open_through_form(desk, radius_m="700", case_number="181-004600")
+    canvass_id = opened.headers["Location"].rsplit("/", 1)[1]
+    queue = supervisor.get("/approvals").get_data(as_text=True)
+    before = head(app)
+    reason = "The suspect fled\x1b[2J far beyond the usual area."
+    response = supervisor.post(
+        f"/canvasses/{canvass_id}/approve", data={"csrf_token": csrf_of(queue), "reason": reason}
+    )
+    assert response.status_code == 422
+    assert "control character" in response.get_data(as_text=True)
     assert head(app) == before
