@@ -121,6 +121,7 @@ class Dispatcher:
 
     def finish_due(self, now: datetime) -> int:
         """Finish every dispatch that was cut short; return how many were finished."""
+        self._projections.catch_up(["canvass"])  # a plan recorded just before a crash counts
         query = sa.select(canvasses.c.canvass_id).where(
             canvasses.c.status == "dispatched", canvasses.c.dispatch_unfinished
         )
@@ -131,7 +132,7 @@ class Dispatcher:
         return len(unfinished)
 
     def answer(self, token: str, given: str, note: str | None, now: datetime) -> str:
-        """Record an owner's answer from the emailed link; return the canvass's case number."""
+        """Record an owner's answer from the emailed link; return the request's id."""
         claim = self._links.read(ANSWER_REQUEST, token)
         ended = self.canvass_ended(claim.user_id)
         recorded = handle(
