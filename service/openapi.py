@@ -1,5 +1,4 @@
-"""The API document told truthfully: who must send a token, the error body the service really
-sends, every status an operation can answer, upload bodies, and the media types of files.
+"""The API document made to tell the truth: tokens, error bodies, statuses, uploads, files.
 
 flask-smorest documents what the decorators say. What they cannot say is derived here once,
 after every blueprint is registered: security and 401/403 from the permission table that
@@ -167,7 +166,7 @@ def init_app(app: Flask, api: Api) -> None:
             "description": "A personal API token from POST /api/v1/tokens.",
         },
     )
-    spec.components.schemas["Error"] = ERROR_SCHEMA
+    spec.components.schemas["Error"] = deepcopy(ERROR_SCHEMA)
     paths = spec.to_dict()["paths"]
     for rule, path in _documented_rules(app, paths):
         action = getattr(app.view_functions[rule.endpoint], "required_action", None)
@@ -195,22 +194,20 @@ def _complete(
     for status, media in ANSWERS.get(endpoint, {}).items():
         answer = responses.setdefault(str(status), {"description": "OK"})
         content = answer.setdefault("content", {})
-        content.update({kind: {"schema": schema} for kind, schema in media.items()})
+        content.update({kind: {"schema": deepcopy(schema)} for kind, schema in media.items()})
     if endpoint in BODIES:
         operation["requestBody"] = BODIES[endpoint](app)
     if action is None:
         operation["security"] = [{}, {BEARER: []}] if endpoint in OPTIONAL_TOKEN else []
     else:
         operation["security"] = [{BEARER: []}]
-    for status in sorted(_errors(rule, method, operation, action, app)):
+    for status in sorted(_errors(rule, method, operation, action)):
         if "content" not in responses.get(str(status), {}):  # absent, or flask-smorest's $ref
             responses[str(status)] = _error_answer(status)
     return operation
 
 
-def _errors(
-    rule: Rule, method: str, operation: dict[str, Any], action: str | None, app: Flask
-) -> set[int]:
+def _errors(rule: Rule, method: str, operation: dict[str, Any], action: str | None) -> set[int]:
     """The error statuses an operation can answer, from what guards and feeds it."""
     errors = set(EXTRA_ERRORS.get(rule.endpoint, set()))
     if rule.rule.startswith("/api/"):
