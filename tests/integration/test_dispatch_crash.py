@@ -21,39 +21,50 @@ from tests.e2e.test_owner_journey_api import link_token
 
 SPAWN = multiprocessing.get_context("spawn")
 OWNERS = [f"owner{n}@example.org" for n in range(6)]
-KILLED_AFTER = 2  # requests made before the process dies
+# Where the dispatching process dies: at its first database statement once the log holds
+# this many events of this type (just after the plan, before it is read back; or half way).
+KILL_POINTS = {"after its plan": ("RequestsPlanned", 1), "half way": ("FootageRequested", 2)}
 
 
-def requests_in_log(url: str) -> list[str]:
-    """The request ids of every FootageRequested event, read behind the service's back."""
+def stored(url: str, event_type: str) -> list[str]:
+    """The stream ids of every event of a type, read behind the service's back."""
     conn = raw_connection(url)
     try:
-        rows = conn.execute("SELECT stream_id FROM events WHERE type = 'FootageRequested'")
-        return [stream_id.removeprefix("request-") for (stream_id,) in rows.fetchall()]
+        rows = conn.execute(f"SELECT stream_id FROM events WHERE type = '{event_type}'")
+        return [stream_id for (stream_id,) in rows.fetchall()]
     finally:
         conn.close()
 
 
-def dispatch_until_killed(settings: dict, instance: str, path: str, bearer: dict) -> None:
+def requests_in_log(url: str) -> list[str]:
+    """The ids of the footage requests in the log."""
+    return [stream.removeprefix("request-") for stream in stored(url, "FootageRequested")]
+
+
+def dispatch_until_killed(
+    settings: dict, instance: str, path: str, bearer: dict, kill_at: tuple[str, int]
+) -> None:
     """The real app dispatching a canvass in a process of its own, which dies (SIGKILL) at
-    its first database statement after `KILLED_AFTER` requests are in the log."""
+    its first database statement after the log holds `kill_at`."""
     os.environ["CANVASS_INSTANCE_PATH"] = instance
     from service import create_app
 
     app = create_app(settings)
     client = app.test_client()
+    event_type, count = kill_at
 
-    def die_once_requests_are_made(*_: object) -> None:
-        if len(requests_in_log(settings["DATABASE_URL"])) >= KILLED_AFTER:
+    def die_there(*_: object) -> None:
+        if len(stored(settings["DATABASE_URL"], event_type)) >= count:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    sa.event.listen(sa.Engine, "before_cursor_execute", die_once_requests_are_made)
+    sa.event.listen(sa.Engine, "before_cursor_execute", die_there)
     client.post(f"{path}/dispatch", headers=bearer)
 
 
-@pytest.fixture
-def cut_short(app, client, cli, mailbox, database_url, tmp_path):
-    """An approved canvass for six owners whose dispatch died after two requests."""
+@pytest.fixture(params=KILL_POINTS)
+def cut_short(request, app, client, cli, mailbox, database_url):
+    """An approved canvass for six owners whose dispatch died after its plan was recorded,
+    or after two of its six requests were made."""
     for email in OWNERS:
         owner_with_camera(client, mailbox, email, 40 + 15 * OWNERS.index(email))
     detective = staff(cli, client, mailbox, "investigator", "SFPD", "det.lee@sfpd.example")
@@ -66,16 +77,17 @@ def cut_short(app, client, cli, mailbox, database_url, tmp_path):
     assert client.post(f"{path}/submit", headers=detective).get_json()["status"] == "approved"
 
     settings = {key: app.config[key] for key in ("DATABASE_URL", "SMTP_HOST", "SMTP_PORT")}
+    kill_at = KILL_POINTS[request.param]
     crashed = SPAWN.Process(
         target=dispatch_until_killed,
-        args=(settings | {"TESTING": True}, app.instance_path, path, detective),
+        args=(settings | {"TESTING": True}, app.instance_path, path, detective, kill_at),
     )
     crashed.start()
     crashed.join(timeout=300)
     assert crashed.exitcode == -signal.SIGKILL
-    made = requests_in_log(database_url)
-    assert len(made) == KILLED_AFTER  # cut short: four owners are not asked yet
-    assert client.get(path, headers=detective).get_json()["status"] == "dispatched"
+    assert len(stored(database_url, "RequestsPlanned")) == 1
+    made = len(requests_in_log(database_url))
+    assert made == (2 if kill_at[0] == "FootageRequested" else 0)  # the rest are not asked
     return path, detective
 
 
@@ -126,6 +138,7 @@ def test_dispatching_again_after_a_crash_finishes_the_dispatch_instead_of_refusi
     assert_each_owner_asked_once(app, client, path, detective, database_url, mailbox)
 
 
+@pytest.mark.parametrize("cut_short", ["half way"], indirect=True)
 def test_a_dispatch_cut_short_is_not_closed_as_settled_before_every_owner_is_asked(
     app, client, cli, mailbox, database_url, cut_short
 ):
