@@ -1,7 +1,12 @@
 """Event store throughput beside the `eventsourcing` library, on SQLite and PostgreSQL.
 
-    python -m bench.events [--single N] [--writer-events N] [--batches N] [--backends ...]
+    python -m bench.events [--single N] [--writer-events N] [--batches N] [--rounds N]
+                           [--backends ...]
 
+Both sides run in the same process, in rounds that take turns (ours first in even rounds,
+theirs first in odd ones), each round adding its share of every figure to both growing
+logs; a figure is the median of its rounds, and its ratio the median of the rounds' own
+ours/theirs, so that a machine whose load drifts during a run tilts neither side.
 Prints one JSON document: for each backend and each figure, ours, theirs and ours/theirs.
 """
 
@@ -65,29 +70,37 @@ def writer(
     name: str,
     target: dict[str, Any],
     synchronous: str,
-    index: int,
+    prefix: str,
     count: int,
     start: Any,
     done: Any,
 ) -> None:
     """One of the concurrent writer processes: single-event appends to new streams."""
     side = make_side(name, target, synchronous)
+    side.append_single(f"{prefix}-ready", -1)  # connected, and past the first write
+    done.put(None)
     start.wait()
     for n in range(count):
-        side.append_single(f"writer-{index}-{n}", n)
+        side.append_single(f"{prefix}-{n}", n)
     done.put(time.monotonic())
     side.close()
 
 
-def concurrent_appends(name: str, target: dict[str, Any], synchronous: str, per: int) -> float:
+def concurrent_appends(
+    name: str, target: dict[str, Any], synchronous: str, per: int, round_: int
+) -> float:
     start, done = SPAWN.Event(), SPAWN.Queue()
     processes = [
-        SPAWN.Process(target=writer, args=(name, target, synchronous, i, per, start, done))
+        SPAWN.Process(
+            target=writer,
+            args=(name, target, synchronous, f"writer-{round_}-{i}", per, start, done),
+        )
         for i in range(WRITERS)
     ]
     for process in processes:
         process.start()
-    time.sleep(3)  # let every writer import and connect before the start signal
+    for _ in processes:  # every writer has imported, connected and written once
+        done.get(timeout=600)
     began = time.monotonic()
     start.set()
     finished = max(done.get(timeout=600) for _ in processes)
@@ -98,53 +111,87 @@ def concurrent_appends(name: str, target: dict[str, Any], synchronous: str, per:
     return common.rate(WRITERS * per, finished - began)
 
 
-def measure(name: str, backend: str, synchronous: str, sizes: argparse.Namespace) -> dict:
-    """Every figure for one side on one backend, each on the same growing log."""
-    with fresh_target(backend, name) as target:
-        prepare = Ours.prepare if name == "ours" else Theirs.prepare
-        prepare(target["url"] if name == "ours" else target)
-        side = make_side(name, target, synchronous)
-        try:
-            single = common.timed(
-                lambda: [side.append_single(f"single-{n}", n) for n in range(sizes.single)]
-            )
-            batches = common.timed(
-                lambda: [
-                    side.append_batch(f"batch-{b}", b * BATCH_SIZE, BATCH_SIZE)
-                    for b in range(sizes.batches)
-                ]
-            )
-            concurrent = concurrent_appends(name, target, synchronous, sizes.writer_events)
-            total = side.read_all()
-            reads = statistics.median(common.timed(side.read_all) for _ in range(3))
-            rebuilds = statistics.median(common.timed(side.rebuild) for _ in range(3))
-        finally:
-            side.close()
-    return {
-        "append_1_writer": common.rate(sizes.single, single),
-        f"append_{WRITERS}_writers": concurrent,
-        "append_batch_100": common.rate(sizes.batches * BATCH_SIZE, batches),
-        "read_all": common.rate(total, reads),
-        "projection_rebuild": common.rate(total, rebuilds),
-        "log_size": total,
-    }
+class Contender:
+    """One side of the comparison: its database, its open store, its rates by figure."""
+
+    def __init__(self, name: str, target: dict[str, Any], synchronous: str) -> None:
+        self.name, self.target, self.synchronous = name, target, synchronous
+        (Ours.prepare if name == "ours" else Theirs.prepare)(
+            target["url"] if name == "ours" else target
+        )
+        self.side = make_side(name, target, synchronous)
+        self.rates: dict[str, list[float]] = {}
+
+    def append_round(self, round_: int, sizes: argparse.Namespace, rounds: int) -> None:
+        """This round's share of every append figure."""
+        single, batches = sizes.single // rounds, sizes.batches // rounds
+        side = self.side
+        elapsed = common.timed(
+            lambda: [side.append_single(f"single-{round_}-{n}", n) for n in range(single)]
+        )
+        self._record("append_1_writer", single, elapsed)
+        elapsed = common.timed(
+            lambda: [
+                side.append_batch(f"batch-{round_}-{b}", b * BATCH_SIZE, BATCH_SIZE)
+                for b in range(batches)
+            ]
+        )
+        self._record("append_batch_100", batches * BATCH_SIZE, elapsed)
+        per = sizes.writer_events // rounds
+        rate = concurrent_appends(self.name, self.target, self.synchronous, per, round_)
+        self.rates.setdefault(f"append_{WRITERS}_writers", []).append(rate)
+
+    def read_round(self) -> int:
+        """Read the whole log once and rebuild the projection once; the log's size."""
+        total = self.side.read_all()
+        self._record("read_all", total, common.timed(self.side.read_all))
+        self._record("projection_rebuild", total, common.timed(self.side.rebuild))
+        return total
+
+    def _record(self, figure: str, count: int, seconds: float) -> None:
+        self.rates.setdefault(figure, []).append(common.rate(count, seconds))
+
+    def close(self) -> None:
+        self.side.close()
 
 
 def compare(backend: str, synchronous: str, sizes: argparse.Namespace) -> dict[str, Any]:
-    ours = measure("ours", backend, synchronous, sizes)
-    theirs = measure("eventsourcing", backend, synchronous, sizes)
-    figures: dict[str, Any] = {}
-    for figure, value in ours.items():
-        if figure == "log_size":
-            continue
-        target = TARGETS["sqlite" if backend.startswith("sqlite") else "postgres"].get(figure)
-        figures[figure] = {
-            "ours": value,
-            "eventsourcing": theirs[figure],
-            "ratio": round(value / theirs[figure], 2),
+    """Every figure for both sides on one backend, measured in alternating rounds."""
+    with (
+        fresh_target(backend, "ours") as ours_target,
+        fresh_target(backend, "eventsourcing") as theirs_target,
+    ):
+        ours = Contender("ours", ours_target, synchronous)
+        theirs = Contender("eventsourcing", theirs_target, synchronous)
+        try:
+            for round_ in range(sizes.rounds):
+                for side in (ours, theirs) if round_ % 2 == 0 else (theirs, ours):
+                    side.append_round(round_, sizes, sizes.rounds)
+            for round_ in range(sizes.rounds):
+                for side in (ours, theirs) if round_ % 2 == 0 else (theirs, ours):
+                    log_size = side.read_round()
+        finally:
+            ours.close()
+            theirs.close()
+    return {"unit": "events/s", "log_size": log_size, "figures": figures(backend, ours, theirs)}
+
+
+def figures(backend: str, ours: Contender, theirs: Contender) -> dict[str, Any]:
+    """Each figure's median rates and the median of its rounds' ratios, with its target."""
+    targets = TARGETS["sqlite" if backend.startswith("sqlite") else "postgres"]
+    report: dict[str, Any] = {}
+    for figure, rates in ours.rates.items():
+        value, reference = statistics.median(rates), statistics.median(theirs.rates[figure])
+        ratio = statistics.median(o / t for o, t in zip(rates, theirs.rates[figure], strict=True))
+        target = targets.get(figure)
+        report[figure] = {
+            "ours": round(value),
+            "eventsourcing": round(reference),
+            "ratio": round(ratio, 2),
+            "rounds": [round(o / t, 2) for o, t in zip(rates, theirs.rates[figure], strict=True)],
             **({"target": target, "met": value >= target} if target else {}),
         }
-    return {"unit": "events/s", "log_size": ours["log_size"], "figures": figures}
+    return report
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -152,6 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--single", type=int, default=3000, help="single-event appends")
     parser.add_argument("--writer-events", type=int, default=500, help="appends per writer")
     parser.add_argument("--batches", type=int, default=200, help="100-event batches")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per figure")
     parser.add_argument(
         "--backends",
         nargs="+",
@@ -171,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
             "appends_per_writer": sizes.writer_events,
             "batches": sizes.batches,
             "batch_size": BATCH_SIZE,
+            "rounds": sizes.rounds,
         },
         "results": {},
     }
