@@ -157,7 +157,9 @@ def _receive(token: str, values: dict[str, str]) -> StoredFootage:
     except ValidationError as invalid:
         names = {"clock_offset_seconds": "The recorder's clock offset", "statement": "Your note"}
         raise FootageRejected(
-            " ".join(f"{names.get(k, k)}: {' '.join(ms)}" for k, ms in invalid.messages.items())
+            " ".join(
+                f"{names.get(k, k)}: {' '.join(ms)}" for k, ms in invalid.messages_dict.items()
+            )
         ) from None
     clock_offset = details.get("clock_offset_seconds")
     stream = file.stream
