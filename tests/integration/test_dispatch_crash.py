@@ -16,6 +16,7 @@ from canvass.requests import message_id_for
 from events_store.outbox import outbox
 from tests.databases import raw_connection
 from tests.e2e.test_canvass_api import canvass_body, staff
+from tests.e2e.test_canvass_pages import logged_in
 from tests.e2e.test_canvass_requests import INCIDENT, owner_with_camera
 from tests.e2e.test_owner_journey_api import link_token
 
@@ -154,3 +155,16 @@ def test_a_dispatch_cut_short_is_not_closed_as_settled_before_every_owner_is_ask
     assert client.get(path, headers=detective).get_json()["status"] == "dispatched"
     assert cli.invoke(args=["scheduler", "run", "--once"]).exit_code == 0
     assert footage_requests(mailbox) == Counter(OWNERS)
+
+
+@pytest.mark.parametrize("cut_short", ["half way"], indirect=True)
+def test_the_canvass_page_says_a_dispatch_cut_short_is_being_finished(app, cli, cut_short):
+    path, _ = cut_short
+    browser, _ = logged_in(app, "det.lee@sfpd.example")
+    page = path.removeprefix("/api/v1")
+
+    assert "Some requests are still being made" in browser.get(page).get_data(as_text=True)
+    assert cli.invoke(args=["scheduler", "run", "--once"]).exit_code == 0
+    shown = browser.get(page).get_data(as_text=True)
+    assert "Some requests are still being made" not in shown
+    assert f"{len(OWNERS)} requests made" in shown
