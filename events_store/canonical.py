@@ -31,9 +31,9 @@ HASH_RULE: Final = "v2: RFC 8785"
 LEAF_PREFIX = b"\x00"
 MAX_EXACT_INTEGER: Final = 2**53 - 1
 
-# What orjson writes differently from RFC 8785 lies outside the Basic Multilingual Plane
-# (member order): one search of non-ASCII text finds it.
-_WIDE_OR_SURROGATE: Final = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
+# orjson sorts members by code point, RFC 8785 by UTF-16 code unit: they differ only for
+# names outside the Basic Multilingual Plane, which one search of non-ASCII text finds.
+_OUTSIDE_THE_BMP: Final = re.compile("[\U00010000-\U0010ffff]")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
@@ -62,7 +62,7 @@ def canonical_json(value: Any) -> str:
         text: str = orjson.dumps(prepared, option=_ORJSON_OPTIONS).decode()
     except orjson.JSONEncodeError:
         return _general(value)  # which names what RFC 8785 cannot carry
-    if not text.isascii() and _WIDE_OR_SURROGATE.search(text):
+    if not text.isascii() and _OUTSIDE_THE_BMP.search(text):
         return _general(value)
     return text
 
