@@ -102,7 +102,7 @@ class WholeNumber(fields.Integer):
     def _validated(self, value: Any) -> int:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise self.make_error("invalid")
-        return super()._validated(value)  # type: ignore[no-any-return]
+        return super()._validated(value)
 
 
 class Number(fields.Float):
@@ -126,7 +126,7 @@ class Number(fields.Float):
         number = super()._validated(value)
         if number is None or not math.isfinite(number):
             raise self.make_error("special")
-        return number  # type: ignore[no-any-return]
+        return number
 
 
 class Moment(fields.AwareDateTime):
