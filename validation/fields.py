@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from .text import refused_character
+from .text import allowed_pattern, refused_character
 
 # The event log's canonical encoding (RFC 8785) holds integers exactly only up to this.
 LARGEST_EXACT_INTEGER = 2**53 - 1
@@ -62,6 +62,8 @@ class Text(fields.String):
         checks = [validate.Length(min=minimum, max=maximum, error=length_error)]
         checks += [extra] if callable(extra) else list(extra or [])
         options["error_messages"] = REQUIRED | dict(options.get("error_messages") or {})
+        pattern = allowed_pattern(single_line, non_blank=minimum > 0 and strip)
+        options["metadata"] = {"pattern": pattern} | dict(options.get("metadata") or {})
         super().__init__(validate=checks, **options)
         self.single_line = single_line
         self.strip = strip

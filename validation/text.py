@@ -17,3 +17,15 @@ def refused_character(text: str, single_line: bool) -> str | None:
         if kind == "Cs" or (single_line and (character in BIDI_CONTROLS or kind in ("Zl", "Zp"))):
             return character
     return None
+
+
+def allowed_pattern(single_line: bool, non_blank: bool) -> str:
+    """The characters `refused_character` lets through, as a regular expression for the API
+    document (ECMA 262 syntax, which Python reads too); `non_blank` needs one that is not
+    white space, as trimmed text of at least one character does."""
+    refused = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff"
+    if single_line:
+        refused += r"\u0009\u000a\u000d\u2028\u2029\u202a-\u202e\u2066-\u2069"
+    if non_blank:
+        return rf"^[^{refused}]*[^{refused}\s][^{refused}]*$"
+    return rf"^[^{refused}]*$"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from marshmallow import Schema, ValidationError
 
@@ -16,6 +18,7 @@ from validation.fields import (
     Text,
     WholeNumber,
 )
+from validation.text import allowed_pattern, refused_character
 
 
 class Sample(Schema):
@@ -151,3 +154,18 @@ def test_the_registry_refuses_control_characters_from_any_source_not_only_the_ap
     with pytest.raises(InvalidSite) as refused:
         decide(command, SiteState(), RegistryPolicy())
     assert list(refused.value.errors) == [field]
+
+
+@pytest.mark.parametrize("single_line", [True, False])
+def test_the_api_documents_exactly_the_characters_text_may_hold(single_line):
+    pattern = re.compile(allowed_pattern(single_line, non_blank=False))
+    for code in range(0x10000):
+        character = chr(code)
+        refused = refused_character(character, single_line) is not None
+        assert (pattern.fullmatch(character) is None) == refused, hex(code)
+
+
+def test_the_api_documents_that_trimmed_text_needs_something_besides_white_space():
+    pattern = re.compile(allowed_pattern(True, non_blank=True))
+    assert pattern.fullmatch(" Home ") and not pattern.fullmatch("   ")
+    assert Sample().fields["label"].metadata["pattern"] == pattern.pattern
