@@ -63,6 +63,8 @@ def decide(
     if isinstance(command, c.ApproveOverride):
         return _approve_override(command, state)
     if isinstance(command, c.DispatchCanvass):
+        if state.status == "dispatched":
+            raise NotAllowedNow("This canvass was sent to its owners already.")
         _require(state, "approved", "Only an approved canvass can be sent to owners.")
         _own(state, command.investigator_id)
         return [e.CanvassDispatched(command.canvass_id), *_plan(command)]

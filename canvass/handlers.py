@@ -27,7 +27,7 @@ from . import emails
 from .candidates import CandidateList, candidates
 from .decider import CanvassState, area_of, decide, preview
 from .dispatching import Dispatcher
-from .errors import CanvassNotFound
+from .errors import CanvassNotFound, NotAllowedNow
 from .policy import SQUARE_METRES_PER_SQUARE_MILE, AgencyPolicy
 from .projection import canvasses, requests, visits
 from .streams import CANVASS, canvass_stream
@@ -104,13 +104,21 @@ class CanvassService:
         recorded as the dispatch's plan, then made; a dispatch cut short is finished."""
         self._visible(investigator, canvass_id)
         now = self.clock()
-        state = CANVASS.fold(self._store.read_stream(canvass_stream(canvass_id)))
-        if not (state.status == "dispatched" and not state.dispatch_finished):
+        if not self._dispatch_unfinished(canvass_id):
             found = self.candidates(investigator, canvass_id)
             planned, not_asked = self.dispatcher.plan(canvass_id, found.ranked, now)
             command = c.DispatchCanvass(canvass_id, investigator.user_id, planned, not_asked)
-            self._execute(investigator, command)
+            try:
+                self._execute(investigator, command)
+            except NotAllowedNow:
+                if not self._dispatch_unfinished(canvass_id):
+                    raise
+                # dispatched a moment ago by another click: help finish it
         return self.dispatcher.finish(canvass_id, now)
+
+    def _dispatch_unfinished(self, canvass_id: str) -> bool:
+        state = CANVASS.fold(self._store.read_stream(canvass_stream(canvass_id)))
+        return state.status == "dispatched" and not state.dispatch_finished
 
     def requests(self, user: User, canvass_id: str) -> dict[str, Any]:
         """How the owners answered, as counts; sites are named only where they offer footage."""

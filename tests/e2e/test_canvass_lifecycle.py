@@ -255,7 +255,7 @@ def test_dispatching_twice_asks_nobody_twice(app, client, mailbox, neighbourhood
 
     assert first["requests"] == {"requested": 3}
     assert again.status_code == 409
-    assert "approved canvass" in again.get_json()["message"]
+    assert again.get_json()["message"] == "This canvass was sent to its owners already."
     client.application.test_cli_runner().invoke(args=["outbox", "send"])
     for name in ("ana", "ben", "cy"):
         asked = [
