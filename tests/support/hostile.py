@@ -255,3 +255,22 @@ def json_values() -> st.SearchStrategy[Any]:
         ),
         max_leaves=12,
     )
+
+
+# One of each kind of value that passes a type check and then breaks a column, a comparison
+# or a reader: for sweeping every field of every command with each.
+POISON: tuple[Any, ...] = (
+    10**30,
+    -(2**63) - 1,
+    2**53 + 1,
+    1e308,
+    math.nan,
+    "Gate\x00",
+    "\u202etxt.exe",
+    "Porch\x1b[31m",
+    "Cafe\u0301",
+    "\ud800",
+    " ",
+    "y" * 10_001,
+    "0001-01-01T00:00:00+14:00",
+)
