@@ -1,5 +1,5 @@
 """The interactive API documentation in a real browser: it reads our OpenAPI 3.1 document,
-lists the operations, and needs nothing beyond the service itself."""
+lists the operations, takes a token and tries one out, and needs nothing beyond the service."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.e2e.test_owner_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, pytestmark  # noqa: F401
+from tests.e2e.test_owner_journey_api import sign_up_and_verify
 from tests.support.live_server import serving
 
 
@@ -21,7 +22,10 @@ def browser():
         chromium.close()
 
 
-def test_the_docs_page_lists_every_operation_without_errors_or_the_network(app, browser):
+def test_the_docs_page_lists_every_operation_without_errors_or_the_network(
+    app, client, mailbox, browser
+):
+    token = sign_up_and_verify(client, mailbox)
     document = app.test_client().get("/api/v1/openapi.json").get_json()
     operations = {
         (method.upper(), path): operation
@@ -56,10 +60,26 @@ def test_the_docs_page_lists_every_operation_without_errors_or_the_network(app, 
         # A token can be entered once, and each operation that takes one shows its padlock.
         page.get_by_role("button", name="Authorize").wait_for()
         padlocks = page.locator(".opblock .authorization__btn").count()
+
+        # With the token entered once, "Try it out" asks the service who it is.
+        page.locator(".auth-wrapper .authorize").click()
+        page.locator(".auth-container input").fill(token)
+        page.locator(".auth-btn-wrapper .authorize").click()
+        page.locator(".auth-btn-wrapper .btn-done").click()
+        me = page.locator(".opblock-get").filter(
+            has=page.locator('.opblock-summary-path[data-path="/api/v1/me"]')
+        )
+        me.locator(".opblock-summary").click()
+        me.get_by_role("button", name="Try it out").click()
+        me.get_by_role("button", name="Execute").click()
+        answer = me.locator(".live-responses-table .response")
+        answer.locator(".response-col_status", has_text="200").wait_for()
+        answered = answer.locator(".response-col_description").inner_text()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "api-docs.png"))
         context.close()
     assert listed == set(operations)
     assert padlocks == len(with_token) > 40
+    assert '"role": "owner"' in answered
     assert problems == []
     assert elsewhere == []
