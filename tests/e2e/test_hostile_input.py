@@ -150,7 +150,9 @@ def test_a_canvass_the_service_could_not_hold_is_refused(
         assert "corner" in str(answer["errors"]["area"]["polygon"]).lower()
 
 
-def test_a_bow_tie_is_not_approved_and_its_far_cameras_are_never_searched(app, client, detective):
+def test_a_bow_tie_is_refused_while_its_corners_in_order_measure_their_true_area(
+    app, client, detective
+):
     check = client.post(
         "/api/v1/canvasses/check", headers=detective, json=canvass(area={"polygon": BOW_TIE})
     )

@@ -14,6 +14,7 @@ CAMERA = {
     "range_metres": 10,
     "retention_days": 7,
 }
+CONSENT = {"contact_for_requests": False, "categories": ["all"], "share_exact_location": False}
 
 
 def site_routes(site_id: str, camera_id: str) -> list[tuple[str, str, dict | None]]:
@@ -21,7 +22,8 @@ def site_routes(site_id: str, camera_id: str) -> list[tuple[str, str, dict | Non
     return [
         ("GET", f"/api/v1/sites/{site_id}", None),
         ("PATCH", f"/api/v1/sites/{site_id}", PIN),
-        ("PUT", f"/api/v1/sites/{site_id}/consent", {"contact_for_requests": False}),
+        ("PUT", f"/api/v1/sites/{site_id}/consent", CONSENT),
+        ("PATCH", f"/api/v1/sites/{site_id}/consent", {"contact_for_requests": False}),
         ("POST", f"/api/v1/sites/{site_id}/pause", None),
         ("POST", f"/api/v1/sites/{site_id}/resume", None),
         ("POST", f"/api/v1/sites/{site_id}/cameras", CAMERA),
