@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
 import uuid
 
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
 from events_store import ANY, InvalidEventError, NewEvent
@@ -40,6 +41,11 @@ def same_json(given_value, read_value) -> bool:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=PAYLOADS, metadata=PAYLOADS)
+@example(data={"whole float beyond 2**53": 4.644901218271157e16}, metadata={})
+@example(data={"lone surrogate": "\ud800"}, metadata={"\udfff": 1})
+@example(data={"nul": "a\x00b", "beyond": 2**53 + 1}, metadata={})
+@example(data={"edges": [1e308, -1e308, 5e-324, -0.0, 1.0]}, metadata={})
+@example(data={"not numbers": [math.nan, math.inf]}, metadata={})
 def test_an_append_is_refused_as_invalid_or_read_back_exactly_as_given(store, data, metadata):
     stream = f"property-{uuid.uuid4().hex}"
     event = NewEvent("Happened", data, metadata)
