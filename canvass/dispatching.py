@@ -11,22 +11,20 @@ delivers it.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 
 from accounts.links import ANSWER_REQUEST, Links
-from accounts.projection import users
 from events_store import EventStore
 from events_store.handling import fixed_subject, handle
-from events_store.outbox import OutgoingMessage, outbox
+from events_store.outbox import OutgoingMessage
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
-from registry.projection import cameras, sites
 
 from . import commands as c
 from . import emails
@@ -35,6 +33,13 @@ from .candidates import Candidate
 from .decider import CanvassState, decide
 from .policy import AgencyPolicy
 from .projection import canvasses, requests
+from .queries import (
+    camera_labels,
+    owners_of,
+    request_summary,
+    requests_this_week,
+    verified_email,
+)
 from .requests import (
     DEFAULT_LIFETIME,
     RequestState,
@@ -80,10 +85,10 @@ class Dispatcher:
         sites), and how many owners are not asked, by reason."""
         planned: list[dict[str, Any]] = []
         not_asked: Counter[str] = Counter()
-        for owner_id, (email, found) in sorted(self._owners(ranked).items()):
+        for owner_id, (email, found) in sorted(owners_of(self._engine, ranked).items()):
             if email is None:
                 not_asked["no_contact_on_file"] += 1
-            elif self._sent_this_week(owner_id, now) >= self.weekly_cap:
+            elif requests_this_week(self._engine, owner_id, now) >= self.weekly_cap:
                 # Read, then acted on: two dispatches at once may both ask an owner at the cap.
                 not_asked["weekly_cap_reached"] += 1
             else:
@@ -189,7 +194,7 @@ class Dispatcher:
             waiting = list(conn.execute(query))
         sent = 0
         for request_id, canvass_id, owner_id, _ in waiting:
-            email = self._email_of(owner_id)
+            email = verified_email(self._engine, owner_id)
             if email is None:
                 continue
             token = self._links.make(ANSWER_REQUEST, request_id, "sent")
@@ -211,59 +216,17 @@ class Dispatcher:
         return sent
 
     def summary(self, canvass_id: str) -> dict[str, Any]:
-        """What investigators may see: counts by status, and which sites offered footage.
-
-        Who declined or did not answer is never shown per owner.
-        """
-        query = sa.select(
-            requests.c.request_id, requests.c.site_id, requests.c.status, requests.c.answer
-        ).where(requests.c.canvass_id == canvass_id)
-        with self._engine.connect().execution_options(read_only=True) as conn:
-            rows = list(conn.execute(query))
-        delivery = Counter(self._undelivered([message_id_for(r.request_id) for r in rows]).values())
-        counts = Counter(row.answer or row.status for row in rows)
-        offering = sorted(r.site_id for r in rows if r.answer in ("share_now", "will_bring"))
-        no_footage = sorted(r.site_id for r in rows if r.answer == "no_footage")
-        return {
-            "requests": len(rows),
-            "counts": {
-                "offered_footage": counts["share_now"] + counts["will_bring"],
-                "no_footage": counts["no_footage"],
-                "declined_or_unanswered": counts["decline"] + counts["sent"] + counts["expired"],
-            },
-            "sites_offering_footage": offering,
-            "sites_without_footage": no_footage,
-            "delivery": {
-                "not_yet_delivered": delivery["waiting"],
-                "could_not_be_delivered": delivery["gave_up"],
-            },
-        }
+        """What investigators may see of the requests (see `queries.request_summary`)."""
+        return request_summary(self._engine, canvass_id)
 
     # --- plumbing -----------------------------------------------------------------------
-
-    def _owners(self, ranked: list[Candidate]) -> dict[str, tuple[str | None, list[Candidate]]]:
-        by_site: dict[str, list[Candidate]] = defaultdict(list)
-        for candidate in ranked:
-            by_site[candidate.site_id].append(candidate)
-        query = (
-            sa.select(sites.c.site_id, sites.c.owner_id, users.c.email, users.c.verified)
-            .select_from(sites.outerjoin(users, users.c.user_id == sites.c.owner_id))
-            .where(sites.c.site_id.in_(list(by_site)))
-        )
-        owners: dict[str, tuple[str | None, list[Candidate]]] = {}
-        with self._engine.connect().execution_options(read_only=True) as conn:
-            for site_id, owner_id, email, verified in conn.execute(query):
-                address = email if verified else None
-                known = owners.get(owner_id, (address, []))
-                owners[owner_id] = (known[0], known[1] + by_site[site_id])
-        return owners
 
     def _create(
         self, canvass_id: str, canvass: CanvassState, planned: dict[str, Any], now: datetime
     ) -> None:
         """One planned request, with its email, unless its stream has begun already."""
         request_id, owner_id = planned["request_id"], planned["owner_id"]
-        email = self._email_of(owner_id)
+        email = verified_email(self._engine, owner_id)
         scope = canvass.scope
         if email is None or scope is None:
             return  # erased or unverified since the plan: there is no one to ask
@@ -287,7 +250,7 @@ class Dispatcher:
             "window_start": scope.window_start,
             "window_end": scope.window_end,
         }
-        labels = self._labels(planned["camera_ids"])
+        labels = camera_labels(self._engine, planned["camera_ids"])
         message = emails.footage_request(email, about, labels, link, expires_at, self.zone)
         outgoing = OutgoingMessage(
             message.recipient, message.subject, message.body, owner_id, message_id_for(request_id)
@@ -303,37 +266,8 @@ class Dispatcher:
             [outgoing],
         )
 
-    def _undelivered(self, message_ids: list[str]) -> dict[str, str]:
-        """Of these emails, those the mail server has not accepted: waiting, or gave_up."""
-        query = sa.select(outbox.c.message_id, outbox.c.gave_up_at.is_not(None)).where(
-            outbox.c.message_id.in_(message_ids), outbox.c.sent_at.is_(None)
-        )
-        with self._engine.connect().execution_options(read_only=True) as conn:
-            return {mid: "gave_up" if up else "waiting" for mid, up in conn.execute(query)}
-
     def _canvass_state(self, canvass_id: str) -> CanvassState:
         return CANVASS.fold(self._store.read_stream(canvass_stream(canvass_id)))
-
-    def _labels(self, camera_ids: list[str]) -> list[str]:
-        query = sa.select(cameras.c.camera_id, cameras.c.label).where(
-            cameras.c.camera_id.in_(camera_ids)
-        )
-        with self._engine.connect().execution_options(read_only=True) as conn:
-            found = {camera_id: label for camera_id, label in conn.execute(query)}
-        return [found[camera_id] for camera_id in camera_ids if camera_id in found]
-
-    def _sent_this_week(self, owner_id: str, now: datetime) -> int:
-        query = sa.select(sa.func.count()).where(
-            requests.c.owner_id == owner_id, requests.c.sent_at > now - timedelta(days=7)
-        )
-        with self._engine.connect().execution_options(read_only=True) as conn:
-            return int(conn.execute(query).scalar_one())
-
-    def _email_of(self, owner_id: str) -> str | None:
-        query = sa.select(users.c.email).where(users.c.user_id == owner_id, users.c.verified)
-        with self._engine.connect().execution_options(read_only=True) as conn:
-            email = conn.execute(query).scalar()
-        return str(email) if email else None
 
 
 def _finish(canvass_id: str, state: CanvassState) -> list[e.CanvassEvent]:
