@@ -282,6 +282,8 @@ STEPS = st.one_of(
         hostile_number(),
     ),
     st.tuples(st.just("erase_owner"), st.one_of(st.just(PASSWORD), hostile_text())),
+    st.tuples(st.just("name_token"), text_field()),
+    st.tuples(st.just("staff_account"), text_field(), text_field()),
     st.tuples(st.just("page_new_site"), SITE_FORM),
     st.tuples(st.just("page_edit_site"), PICK, SITE_FORM),
     st.tuples(st.just("page_add_camera"), PICK, CAMERA_FORM),
@@ -532,26 +534,34 @@ class City:
         path = self.canvass(pick).removeprefix("/api/v1")
         self.submit_form("investigator", path, f"{path}/visits", fields)
 
+    def step_name_token(self, name) -> None:
+        body = {"email": OWNER_EMAIL, "password": PASSWORD, "name": name}
+        self.act(None, "post", "/api/v1/tokens", json=body)
+
+    def step_staff_account(self, agency, display_name) -> None:
+        """An operator creates a staff account: refused in words, or created, never a crash."""
+        args = ["accounts", "create", "--role", "investigator", "--agency", form_text(agency)]
+        args += ["--email", f"staff-{uuid.uuid4().hex[:12]}@sfpd.example"]
+        args += ["--name", form_text(display_name)]
+        result = self.app.test_cli_runner().invoke(args=args)
+        remark(f"flask accounts create -> {result.exit_code}")
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise AssertionError(f"flask accounts create crashed: {result.exception!r}")
+
     def step_erase_owner(self, password) -> None:
         self.act(self.owner, "post", "/api/v1/me/erasure", json={"password": password})
 
 
 def check_projections(city: City) -> None:
     """Every projection has applied the whole log, and none has failed."""
-    try:
-        catch_up_every_projection(city.services.projections)
-    except ProjectionProblem as problem:
-        pytest.fail(str(problem))
+    catch_up_every_projection(city.services.projections)
 
 
 def check_rebuild(city: City) -> None:
     """Rebuilding every projection from the log gives exactly the rows applied one by one."""
     runner, engine = city.services.projections, city.services.engine
-    try:
-        incremental = caught_up_read_model(runner, engine)
-        rebuilt = rebuilt_read_model(runner, engine)
-    except ProjectionProblem as problem:
-        pytest.fail(str(problem))
+    incremental = caught_up_read_model(runner, engine)
+    rebuilt = rebuilt_read_model(runner, engine)
     for table in sorted(incremental.keys() | rebuilt.keys()):
         before, after = incremental.get(table, []), rebuilt.get(table, [])
         missing = [row for row in before if row not in after]
@@ -667,6 +677,9 @@ BODIES = {
     "approve": (lambda body: ("canvass_action", 0, "approve", body["reason"]), {"reason": "ok"}),
     "cancel": (lambda body: ("canvass_action", 1, "cancel", body["reason"]), {"reason": "ok"}),
     "sign_up": (lambda body: ("sign_up", body["display_name"], True), {"display_name": "N"}),
+    "name_token": (lambda body: ("name_token", body["name"]), {"name": "laptop"}),
+    "staff_account": (lambda body: ("staff_account", body["agency"], body["name"]),
+                      {"agency": "SFPD", "name": "Det. Lee"}),
     "answer": (lambda body: ("answer", "the emailed link", body["answer"], body["note"]),
                {"answer": "share_now", "note": None}),
     "upload": (lambda body: ("upload", "the emailed link", body["clock_offset_seconds"],
@@ -702,13 +715,17 @@ def test_every_field_of_every_command_given_a_poison_leaves_the_projections_whol
         city = City(app, smtp_server.mailbox, prepared.residents.copy())
         city.open(CANVASS)  # a draft, for the poisoned reasons to cancel
 
-        store = city.services.store
+        store, failures = city.services.store, []
         for label, step in poisoned_steps():
             head = store.head()
             try:
                 city.take(step)
                 if store.head() != head:  # only what was appended can stop a projection
                     check_projections(city)
+            except ProjectionProblem as stopped:  # every later check would repeat it
+                failures.append(f"{label}: {stopped}")
+                break
             except AssertionError as failure:
-                raise AssertionError(f"{label}: {failure}") from None
+                failures.append(f"{label}: {str(failure)[:400]}")
+        assert not failures, "\n".join(failures)
         check_rebuild(city)
