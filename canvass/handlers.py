@@ -29,7 +29,7 @@ from .decider import CanvassState, area_of, decide, preview
 from .dispatching import Dispatcher
 from .errors import CanvassNotFound, NotAllowedNow
 from .policy import SQUARE_METRES_PER_SQUARE_MILE, AgencyPolicy
-from .projection import canvasses, requests, visits
+from .projection import canvasses, footage, requests, visits
 from .streams import CANVASS, canvass_stream
 
 __all__ = ["CANVASS", "CanvassService", "canvass_stream"]
@@ -178,10 +178,22 @@ class CanvassService:
         return alerted
 
     def close_settled(self, now: datetime) -> int:
-        """Close dispatched canvasses whose every request is answered or expired, and those
-        open longer than their agency's deadline; return how many closed."""
+        """Close dispatched canvasses whose every request is settled, and those open longer
+        than their agency's deadline; return how many closed.
+
+        A request is settled once it expired, its owner answered that they have nothing to
+        share, or footage came; an owner who offered footage keeps the canvass open until it
+        arrives or their request's time is up, since uploads stop when the canvass closes.
+        """
+        offered_and_awaited = sa.and_(
+            requests.c.status == "answered",
+            requests.c.answer.in_(("share_now", "will_bring")),
+            requests.c.expires_at > now,
+            ~sa.exists().where(footage.c.request_id == requests.c.request_id),
+        )
         unanswered = sa.exists().where(
-            requests.c.canvass_id == canvasses.c.canvass_id, requests.c.status == "sent"
+            requests.c.canvass_id == canvasses.c.canvass_id,
+            sa.or_(requests.c.status == "sent", offered_and_awaited),
         )
         asked = sa.exists().where(requests.c.canvass_id == canvasses.c.canvass_id)
         query = sa.select(

@@ -244,6 +244,26 @@ def test_a_canvass_closes_itself_once_every_request_is_settled(app, client, mail
     assert service.close_settled(AT + timedelta(days=3)) == 0
 
 
+def test_a_canvass_stays_open_for_owners_who_offered_footage_until_their_time_is_up(
+    app, client, mailbox, neighbourhood
+):
+    owners, detective = neighbourhood
+    path, _ = open_and_dispatch(client, detective)
+    service = app.extensions["canvass"].canvass
+    for name in owners:
+        [request] = [
+            m for m in mailbox.to(f"{name}@example.org") if m["Subject"].startswith("A request")
+        ]
+        client.post(
+            "/api/v1/requests/answer", json={"token": link_token(request), "answer": "share_now"}
+        )
+
+    assert service.close_settled(AT + timedelta(days=2)) == 0
+    assert client.get(path, headers=detective).get_json()["status"] == "dispatched"
+    assert service.close_settled(AT + timedelta(days=11)) == 1
+    assert client.get(path, headers=detective).get_json()["status"] == "closed"
+
+
 def test_a_canvass_nobody_answers_closes_at_its_agency_deadline(app, client, neighbourhood):
     _, detective = neighbourhood
     path, _ = open_and_dispatch(client, detective)
