@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from registry.geodesy import Circle, Point, Polygon
+from validation.geometry import polygon_problem
 
 from . import commands as c
 from . import events as e
@@ -202,6 +203,9 @@ def _checked_area(area: object, center: Point, errors: dict[str, list[str]]) -> 
             raise ValueError
         if "polygon" in area and len(area["polygon"]) > MAX_POLYGON_CORNERS:
             errors["area"] = [f"Draw the area with at most {MAX_POLYGON_CORNERS} corners."]
+            return 0.0
+        if "polygon" in area and (problem := polygon_problem(area["polygon"])):
+            errors["area"] = [problem]  # a self-crossing outline's area would cancel out
             return 0.0
         _, square_metres = area_of(area, center)
     except (ValueError, TypeError, KeyError):

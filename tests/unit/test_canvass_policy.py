@@ -218,3 +218,17 @@ def test_a_polygon_area_is_measured_on_the_ellipsoid():
     state, history = run(opening(0, area={"polygon": corners}))
     assert 0.05 < history[0].area_m2 / SQ_MI < 0.07
     assert state.status == "draft"
+
+
+def test_a_self_crossing_polygon_is_refused_by_the_rules_themselves_naming_the_crossing():
+    side = 0.004
+    bow_tie = [
+        [37.774, -122.42],
+        [37.774 + side, -122.42 + side],
+        [37.774, -122.42 + side],
+        [37.774 + side, -122.42],
+    ]
+    with pytest.raises(InvalidCanvass) as refused:
+        run(opening(0, area={"polygon": bow_tie}))
+    [message] = refused.value.errors["area"]
+    assert "cross" in message and "corner 1" in message
