@@ -17,6 +17,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
 from audit.identity import LogIdentityError
+from events_store import ProjectionUnavailable
+from events_store.database import is_unavailable
 
 from .wiring import Services
 
@@ -124,7 +126,18 @@ def _run(app: Flask, name: str, job: Callable[[Services], Any]) -> int:
     with app.app_context():
         try:
             done = int(job(app.extensions["canvass"]))
-        except Exception:
+        except ProjectionUnavailable as stopped:
+            log.warning("scheduled job %s waits: %s", name, stopped)
+            return 0
+        except Exception as error:
+            if is_unavailable(error):  # one line a minute, not a stack trace, while it is down
+                log.warning(
+                    "scheduled job %s: the database cannot be reached (%s); it runs again "
+                    "at its next time",
+                    name,
+                    type(error).__name__,
+                )
+                return 0
             log.exception("scheduled job %s failed; it runs again at its next time", name)
             return 0
     if done:

@@ -253,7 +253,7 @@ def assert_told_to_come_back(response, content_type: str) -> None:
 
 
 def test_while_the_database_is_unavailable_requests_are_told_to_come_back_later(
-    backend, database_url, instance, smtp_server, mailbox
+    backend, database_url, instance, smtp_server, mailbox, caplog
 ):
     with outage_of(backend, database_url) as outage:
         app = app_on(outage.url(), instance, smtp_server.port)
@@ -282,7 +282,10 @@ def test_while_the_database_is_unavailable_requests_are_told_to_come_back_later(
                 assert ready.status_code == 503
                 assert ready.get_json()["database"].startswith("cannot reach the database at")
 
+            caplog.clear()
             assert set(jobs.run_once(app).values()) == {0}  # no job brings the scheduler down
+            told = [r for r in caplog.records if r.name == "service.scheduler"]
+            assert not [r for r in told if r.exc_info], "a stack trace for an outage"
 
             outage.end()
             assert (
