@@ -136,4 +136,6 @@ def test_every_field_of_every_command_given_a_poison_leaves_the_projections_whol
             except AssertionError as failure:
                 failures.append(f"{label}: {str(failure)[:400]}")
         assert not failures, "\n".join(failures)
+        city.take(("scheduler_runs",))
+        check_projections(city)
         check_rebuild(city)

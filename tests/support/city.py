@@ -353,6 +353,12 @@ class City:
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise AssertionError(f"flask accounts create crashed: {result.exception!r}")
 
+    def step_scheduler_runs(self) -> None:
+        """Every scheduled job runs once, as `flask scheduler run` would."""
+        from service.scheduler import run_once
+
+        remark(f"scheduler: {run_once(self.app)}")
+
     def step_erase_owner(self, password) -> None:
         self.act(self.owner, "post", "/api/v1/me/erasure", json={"password": password})
 
