@@ -9,7 +9,6 @@ reported with their line number and the reason, and the import carries on.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import math
@@ -171,6 +170,7 @@ def _import_one(
         row.longitude,
         location_source="import",
         source_ref=row.source_ref,
+        cameras=(c.NewCamera(f"{site_id}-1", camera),),  # one append: the site with its camera
     )
     try:
         service.execute(register, IMPORT_ACTOR)
@@ -179,9 +179,6 @@ def _import_one(
         report.already_present += 1
     except (InvalidSite, LimitReached) as refused:
         report.rejected.append(Rejected(row.line, _reason(refused)))
-        return
-    with contextlib.suppress(NotAllowedNow):  # the camera came with an earlier run
-        service.execute(c.AddCamera(site_id, owner_id, f"{site_id}-1", camera), IMPORT_ACTOR)
 
 
 def _site(

@@ -94,6 +94,11 @@ def test_unusable_rows_are_reported_with_their_line_and_reason_and_the_rest_impo
     assert "line 6: the row has no name" in output
     assert "line 7: baltimore-citiwatch:1 appears more than once in the file" in output
     assert counts(app.extensions["canvass"].engine) == (2, 2)
+    store = app.extensions["canvass"].store
+    for ref in ("baltimore-citiwatch:1", "baltimore-citiwatch:7"):
+        events = store.read_stream(f"site-{site_id_for(ref)}")
+        assert [event.type for event in events] == ["SiteRegistered", "CameraAdded"]
+        assert len({event.recorded_at for event in events}) == 1  # one append, all or nothing
 
 
 def test_an_unknown_format_is_refused_before_anything_is_read(cli, tmp_path):
