@@ -43,8 +43,6 @@ EXAMPLES_PER_OPERATION = 10
 # seven runs on a backend take a little over two minutes however fast the machine is.
 SECONDS_PER_ROLE, SECONDS_PER_ENDING = 25, 10
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture
 def people(app, client, cli, mailbox):
@@ -220,6 +218,7 @@ def schemathesis(base_url, bearer, parameters, seconds, tmp_path, *operations) -
     return done.returncode, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_no_request_of_any_role_breaks_the_service_or_its_document(
     app, client, people, tmp_path, backend
 ):
