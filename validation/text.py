@@ -22,8 +22,12 @@ def refused_character(text: str, single_line: bool) -> str | None:
 def allowed_pattern(single_line: bool, non_blank: bool) -> str:
     """The characters `refused_character` lets through, as a regular expression for the API
     document (ECMA 262 syntax, which Python reads too); `non_blank` needs one that is not
-    white space, as trimmed text of at least one character does."""
-    refused = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff"
+    white space, as trimmed text of at least one character does.
+
+    Lone surrogates are refused too, but left out of the pattern: a regular expression that
+    names them is not one that JSON Schema validators accept, and well-formed JSON text
+    cannot carry them anyway."""
+    refused = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
     if single_line:
         refused += r"\u0009\u000a\u000d\u2028\u2029\u202a-\u202e\u2066-\u2069"
     if non_blank:
