@@ -6,8 +6,9 @@ Anyone can recompute a leaf hash from an exported event with these rules alone:
   UTF-8: object members sorted by the UTF-16 code units of their names, no white space,
   strings escaped as ECMAScript's `JSON.stringify` does, numbers written as ECMAScript
   writes a double (shortest round trip, `1e+21` and `1e-7` style only from 1e21 and below
-  1e-6, `-0` as `0`). Values RFC 8785 cannot carry are refused: NaN, infinity, lone
-  surrogates, and integers beyond +-(2**53 - 1), which a double cannot hold exactly.
+  1e-6, `-0` as `0`). Values RFC 8785 cannot carry exactly are refused: NaN, infinity,
+  lone surrogates, integers beyond +-(2**53 - 1), which a double cannot hold, and whole
+  doubles from 2**53 up to 1e21, whose digits would read back as another integer.
 * **Canonical bytes** of an event: the canonical JSON of the object with exactly these
   nine members: `data`, `event_id` (lower-case UUID text), `metadata`, `position`,
   `recorded_at` (UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ`), `schema_version`, `stream_id`,
@@ -175,13 +176,28 @@ def _exact_integer(number: int) -> int:
 
 
 def _prepare_float(number: float) -> Any:
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError("NaN and infinity are not JSON numbers")
+    _carried_exactly(number)
     if number.is_integer():
         # A whole double below 2**53 is written as its exact digits, like an int.
         return int(number) if -(2**53) < number < 2**53 else _GENERAL
-    # Between 1e-4 and 2**53 Python's repr is already ECMAScript's; elsewhere it is not.
+    # Between 1e-4 and 2**53 orjson writes a double as ECMAScript does; elsewhere it may not.
     return number if number >= 1e-4 or number <= -1e-4 else _GENERAL
+
+
+def _carried_exactly(number: float) -> float:
+    """Refuse a double that its RFC 8785 text would not give back to every reader.
+
+    RFC 8785 writes a whole double from 2**53 up to 1e21 as digits padded with zeros
+    (2**60 as 1152921504606847000): a reader that takes digits as an exact integer, as
+    Python does, reads back another number.
+    """
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("NaN and infinity are not JSON numbers")
+    if number.is_integer() and 2**53 <= abs(number) < 1e21:
+        raise ValueError(
+            f"whole numbers from 2**53 up to 1e21 cannot be carried exactly: {number!r}"
+        )
+    return number
 
 
 def _general(value: Any) -> str:
@@ -201,7 +217,7 @@ def _write(value: Any, parts: list[str]) -> None:
     elif isinstance(value, int):
         parts.append(str(_exact_integer(value)))
     elif isinstance(value, float):
-        parts.append(ecmascript_number(float(value)))
+        parts.append(ecmascript_number(_carried_exactly(float(value))))
     elif isinstance(value, dict):
         _write_members(value, parts)
     elif isinstance(value, list | tuple):

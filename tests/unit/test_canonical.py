@@ -75,6 +75,8 @@ def test_canonical_json_sorts_keys_and_writes_no_spaces(value, encoded):
         MAX_EXACT_INTEGER + 1,
         -MAX_EXACT_INTEGER - 1,
         10**30,
+        2.0**60,
+        -4.644901218271157e16,
         "\ud800",
     ],
 )
@@ -109,7 +111,11 @@ def test_member_names_sort_by_utf_16_code_units_as_rfc_8785_shows():
 def test_numbers_are_written_as_rfc_8785_appendix_b_shows(ieee_754, expected):
     number = double(ieee_754)
     assert ecmascript_number(number) == expected
-    assert canonical_json([number]) == f"[{expected}]"
+    if number.is_integer() and 2**53 <= abs(number) < 1e21:
+        with pytest.raises(ValueError, match="cannot be carried exactly"):
+            canonical_json([number])  # its digits would read back as another integer
+    else:
+        assert canonical_json([number]) == f"[{expected}]"
 
 
 @pytest.mark.parametrize("ieee_754", APPENDIX_B_NOT_NUMBERS)
@@ -137,22 +143,11 @@ def test_timestamps_are_written_in_utc_with_microseconds():
         format_timestamp(datetime(2026, 11, 21))
 
 
-JSON_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-MAX_EXACT_INTEGER, MAX_EXACT_INTEGER)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
-    max_leaves=8,
-)
-
-
 @given(
     stream_id=st.text(min_size=1, max_size=30),
     event_type=st.text(min_size=1, max_size=30),
-    data=st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=4),
-    metadata=st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=3),
+    data=st.dictionaries(st.text(max_size=8), SAFE_JSON, max_size=4),
+    metadata=st.dictionaries(st.text(max_size=8), SAFE_JSON, max_size=3),
     position=st.integers(1, 2**40),
     version=st.integers(1, 2**20),
 )
