@@ -5,6 +5,7 @@ log gives exactly the read model that applying the events one by one gave."""
 from __future__ import annotations
 
 import os
+import reprlib
 import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -45,6 +46,10 @@ def check_rebuild(city: City) -> None:
 
 
 # --- the property ----------------------------------------------------------------------------
+
+BRIEFLY = reprlib.Repr()  # steps as text short enough to read, long strings cut
+BRIEFLY.maxlevel, BRIEFLY.maxdict, BRIEFLY.maxlist, BRIEFLY.maxtuple = 6, 20, 20, 20
+BRIEFLY.maxstring = BRIEFLY.maxother = 80
 
 EXAMPLES = int(os.environ.get("PROJECTION_PROPERTY_EXAMPLES", "25"))
 IN_CI = os.environ.get("CI") == "true"
@@ -102,7 +107,7 @@ def test_hostile_commands_leave_every_projection_caught_up_and_rebuildable(
         app = service(url, smtp_server, directory / "footage")
         cleanup.callback(app.extensions["canvass"].close)
         city = City(app, smtp_server.mailbox, prepared.residents.copy())
-        note(f"steps: {steps!r}")
+        note(f"steps: {BRIEFLY.repr(steps)}")
         check_projections(city)
 
         for step in steps:

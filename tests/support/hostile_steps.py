@@ -58,16 +58,26 @@ def _mutated(valid: dict, hostile: dict[str, st.SearchStrategy]) -> st.SearchStr
     return build()
 
 
+POISON_TEXTS = [value for value in POISON if isinstance(value, str)]
+POISON_NUMBERS = [value for value in POISON if not isinstance(value, str)]
+
+
 def text_field() -> st.SearchStrategy:
-    return st.one_of(hostile_text(), anything())
+    """What goes into a text field: a poison half the time, else any hostile value."""
+    return st.one_of(st.sampled_from(POISON_TEXTS), hostile_text(), anything())
+
+
+def number_field() -> st.SearchStrategy:
+    """What goes into a number field: a poison half the time, else any hostile number."""
+    return st.one_of(st.sampled_from(POISON_NUMBERS), hostile_number())
 
 
 CAMERA_FIELDS = {
     "label": text_field(),
-    "bearing_degrees": hostile_number(),
-    "field_of_view_degrees": hostile_number(),
-    "range_metres": hostile_number(),
-    "retention_days": hostile_number(),
+    "bearing_degrees": number_field(),
+    "field_of_view_degrees": number_field(),
+    "range_metres": number_field(),
+    "retention_days": number_field(),
     "placement": text_field(),
     "recording": text_field(),
 }
@@ -75,8 +85,8 @@ CAMERA_BODY = _mutated(CAMERA, CAMERA_FIELDS)
 SITE_FIELDS = {
     "label": text_field(),
     "address": text_field(),
-    "latitude": hostile_number(),
-    "longitude": hostile_number(),
+    "latitude": number_field(),
+    "longitude": number_field(),
 }
 CONSENT_FIELDS = {
     "contact_for_requests": anything(),
@@ -95,12 +105,12 @@ CANVASS_BODY = _mutated(
         "case_number": text_field(),
         "category": text_field(),
         "incident": st.fixed_dictionaries(
-            {"latitude": hostile_number(), "longitude": hostile_number()}
+            {"latitude": number_field(), "longitude": number_field()}
         ),
         "window_start": hostile_moment(),
         "window_end": hostile_moment(),
         "area": st.one_of(
-            st.fixed_dictionaries({"radius_m": hostile_number()}),
+            st.fixed_dictionaries({"radius_m": number_field()}),
             st.fixed_dictionaries({"polygon": st.sampled_from(hostile_polygons(*INCIDENT))}),
         ),
         "justification": text_field(),
@@ -108,12 +118,12 @@ CANVASS_BODY = _mutated(
     },
 )
 VISIT_FIELDS = {
-    "latitude": hostile_number(),
-    "longitude": hostile_number(),
+    "latitude": number_field(),
+    "longitude": number_field(),
     "address": text_field(),
     "result": text_field(),
-    "retention_days": hostile_number(),
-    "clock_offset_seconds": hostile_number(),
+    "retention_days": number_field(),
+    "clock_offset_seconds": number_field(),
     "contact_made": anything(),
     "revisit_due": hostile_day(),
     "note": text_field(),
@@ -129,11 +139,11 @@ CANVASS_FORM = _mutated(
     {
         "case_number": text_field(),
         "category": text_field(),
-        "latitude": hostile_number(),
-        "longitude": hostile_number(),
+        "latitude": number_field(),
+        "longitude": number_field(),
         "address": text_field(),
         "shape": st.one_of(st.sampled_from(("circle", "polygon")), text_field()),
-        "radius_m": hostile_number(),
+        "radius_m": number_field(),
         "polygon": st.one_of(st.sampled_from(hostile_polygons(*INCIDENT)), text_field()),
         "window_start": hostile_moment(),
         "window_end": hostile_moment(),
@@ -174,7 +184,7 @@ STEPS = st.one_of(
     st.tuples(
         st.just("upload"),
         st.one_of(st.just("the emailed link"), hostile_text()),
-        hostile_number(),
+        number_field(),
         text_field(),
         st.sampled_from(("right", "wrong", MISSING)),
         st.integers(0, 255),
@@ -192,7 +202,7 @@ STEPS = st.one_of(
                 "/api/v1/audit/access?page={}",
             )
         ),
-        hostile_number(),
+        number_field(),
     ),
     st.tuples(st.just("erase_owner"), st.one_of(st.just(PASSWORD), hostile_text())),
     st.tuples(st.just("name_token"), text_field()),
