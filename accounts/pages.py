@@ -41,7 +41,6 @@ def signup() -> ResponseReturnValue:
         except InvalidAccount as invalid:
             errors = invalid.errors
         else:
-            current_app.extensions["canvass"].outbox.send_pending()
             return redirect(url_for("account_pages.signup_sent"))
     return render_template(
         "accounts/signup.html", values=values, errors=errors
@@ -115,7 +114,6 @@ def forgot_password() -> ResponseReturnValue:
         except InvalidAccount as invalid:
             errors = invalid.errors
         else:
-            current_app.extensions["canvass"].outbox.send_pending()
             return render_template("accounts/check_email.html", purpose="choose a new password")
     page = render_template("accounts/forgot_password.html", values=values, errors=errors)
     return page, 422 if errors else 200

@@ -87,7 +87,7 @@ def sign_checkpoint(services: Services) -> int:
 # name, every how many seconds, what it does
 JOBS: list[tuple[str, int, Callable[[Services], int]]] = [
     ("finish-dispatches", 60, finish_dispatches),
-    ("send-mail", 60, send_mail),
+    ("send-mail", 10, send_mail),
     ("expire-requests", 600, expire_requests),
     ("remind-owners", 900, remind_owners),
     ("alert-investigators", 900, alert_investigators),

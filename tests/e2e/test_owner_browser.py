@@ -12,6 +12,7 @@ from waitress.server import create_server
 
 from tests.e2e.test_owner_journey_api import EMAIL, PASSWORD
 from tests.smtp import free_port
+from tests.support.mail import deliver_mail
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -58,7 +59,7 @@ def page():
         browser.close()
 
 
-def test_an_owner_registers_and_manages_a_site_in_a_browser(live_server, page, mailbox):
+def test_an_owner_registers_and_manages_a_site_in_a_browser(app, live_server, page, mailbox):
     page.goto(f"{live_server}/signup")
     page.get_by_label("Your name").fill("Maria Lopez")
     page.get_by_label("Email address").fill(EMAIL)
@@ -66,6 +67,7 @@ def test_an_owner_registers_and_manages_a_site_in_a_browser(live_server, page, m
     page.get_by_role("button", name="Sign up").click()
     page.get_by_role("heading", name="Check your email").wait_for()
 
+    deliver_mail(app)
     link = re.search(r"https?://\S+", mailbox.to(EMAIL)[0].get_content()).group(0)
     page.goto(link)
     page.get_by_text("Your email address is confirmed").wait_for()

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.e2e.test_owner_journey_api import EMAIL, PASSWORD, link_token
+from tests.support.mail import deliver_mail
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -25,6 +26,7 @@ def signed_in(client, mailbox):
         client, "/signup", {"display_name": "Maria", "email": EMAIL, "password": PASSWORD}
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/signup/sent")
+    deliver_mail(client.application)
     verified = client.get(f"/verify-email?token={link_token(mailbox.to(EMAIL)[0])}")
     assert verified.status_code == 302
     login = post_form(client, "/login", {"email": EMAIL, "password": PASSWORD})
