@@ -143,6 +143,7 @@ def test_every_field_of_every_command_given_a_poison_leaves_the_projections_whol
                 failures.append(f"{label}: {stopped}")
                 break
         assert not failures, "\n".join(failures)
+        city.take(("take_footage", 0))
         city.take(("scheduler_runs",))
         check_projections(city)
         check_rebuild(city)

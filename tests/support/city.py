@@ -353,6 +353,16 @@ class City:
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise AssertionError(f"flask accounts create crashed: {result.exception!r}")
 
+    def step_take_footage(self, pick: int) -> None:
+        """The investigator downloads what owners sent, and the case package: each release is
+        an access the audit projection records."""
+        path = self.canvass(pick)
+        listing = self.act(self.investigator, "get", f"{path}/footage")
+        for item in (listing.get_json() or {}).get("files", [])[:2]:
+            self.act(self.investigator, "get", f"{path}/footage/{item['sha256']}").close()
+        self.act(self.investigator, "get", f"{path}/package").close()
+        self.act(self.investigator, "get", f"{path}/export.csv").close()
+
     def step_scheduler_runs(self) -> None:
         """Every scheduled job runs once, as `flask scheduler run` would."""
         from service.scheduler import run_once

@@ -207,6 +207,7 @@ STEPS = st.one_of(
     st.tuples(st.just("erase_owner"), st.one_of(st.just(PASSWORD), hostile_text())),
     st.tuples(st.just("name_token"), text_field()),
     st.tuples(st.just("scheduler_runs")),
+    st.tuples(st.just("take_footage"), PICK),
     st.tuples(st.just("staff_account"), text_field(), text_field()),
     st.tuples(st.just("page_new_site"), SITE_FORM),
     st.tuples(st.just("page_edit_site"), PICK, SITE_FORM),
