@@ -31,16 +31,16 @@ def _copy_postgres(url: str, source: str, target: str) -> None:
     assert isinstance(conn, psycopg.Connection)
     try:
         with conn.transaction():
-            # Copying rows as they are: no trigger or foreign key has anything to check.
-            conn.execute("SET LOCAL session_replication_role = replica")
-            tables = conn.execute(
-                "SELECT table_name FROM information_schema.tables"
-                " WHERE table_schema = %s AND table_type = 'BASE TABLE'"
-                " AND table_name <> 'alembic_version'",
-                (source,),
-            ).fetchall()
-            for (table,) in tables:
-                conn.execute(f'INSERT INTO "{target}"."{table}" SELECT * FROM "{source}"."{table}"')
+            tables = [
+                table
+                for (table,) in conn.execute(
+                    "SELECT table_name FROM information_schema.tables"
+                    " WHERE table_schema = %s AND table_type = 'BASE TABLE'"
+                    " AND table_name <> 'alembic_version'",
+                    (source,),
+                )
+            ]
+            _copy_tables_in_key_order(conn, tables, source, target)
             sequences = conn.execute(
                 "SELECT table_name, column_name,"
                 " pg_get_serial_sequence(format('%%I.%%I', table_schema, table_name), column_name)"
@@ -56,3 +56,21 @@ def _copy_postgres(url: str, source: str, target: str) -> None:
                     )
     finally:
         conn.close()
+
+
+def _copy_tables_in_key_order(conn, tables: list[str], source: str, target: str) -> None:
+    """Copy each table after the tables its foreign keys point to (found by trying)."""
+    pending = list(tables)
+    while pending:
+        waiting = []
+        for table in pending:
+            try:
+                with conn.transaction():
+                    conn.execute(
+                        f'INSERT INTO "{target}"."{table}" SELECT * FROM "{source}"."{table}"'
+                    )
+            except psycopg.errors.ForeignKeyViolation:
+                waiting.append(table)
+        if len(waiting) == len(pending):
+            raise AssertionError(f"cannot copy {waiting}: their foreign keys point nowhere")
+        pending = waiting
