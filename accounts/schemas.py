@@ -32,6 +32,14 @@ class SignUpSchema(Schema):
     display_name = _text(MAX_NAME, metadata={"example": "Maria Lopez"})
 
 
+class StaffAccountSchema(Schema):
+    """A staff account made on the command line (`flask accounts create`)."""
+
+    email = _text(MAX_EMAIL, metadata=EMAIL)
+    display_name = _text(MAX_NAME)
+    agency = _text(MAX_NAME)
+
+
 class TokenLinkSchema(Schema):
     token = _text(1000)
 

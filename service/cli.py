@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from marshmallow import ValidationError
 
 from accounts.decider import STAFF_ROLES
 from accounts.errors import AccountExists, InvalidAccount
+from accounts.schemas import StaffAccountSchema
 from audit.checkpoints import CheckpointError, parse_and_verify
 from audit.identity import LogIdentityError
 from audit.merkle import root_of
@@ -222,7 +224,18 @@ def accounts_create(role: str, agency: str, email: str, display_name: str | None
     """Create a staff account; the person chooses a password through an emailed link."""
     display_name = display_name or email.split("@")[0].replace(".", " ").title()
     try:
-        services().accounts.create_staff(email, display_name, role, agency)
+        given = StaffAccountSchema().load(
+            {"email": email, "display_name": display_name, "agency": agency}
+        )
+        services().accounts.create_staff(
+            given["email"], given["display_name"], role, given["agency"]
+        )
+    except ValidationError as invalid:
+        problems = "; ".join(
+            f"--{'name' if k == 'display_name' else k}: {' '.join(v)}"
+            for k, v in invalid.normalized_messages().items()
+        )
+        raise click.ClickException(problems) from None
     except InvalidAccount as invalid:
         problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in invalid.errors.items())
         raise click.ClickException(problems) from None

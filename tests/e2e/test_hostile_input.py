@@ -434,3 +434,28 @@ def test_an_approval_reason_with_a_control_character_is_explained_and_not_record
     assert response.status_code == 422
     assert "control character" in response.get_data(as_text=True)
     assert head(app) == before
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--agency", "SF\x00PD"),
+        ("--agency", "\ud800"),
+        ("--name", "Lee\x00"),
+        ("--name", "\ud800 Lee"),
+        ("--agency", "x" * 81),
+    ],
+)
+def test_a_staff_account_the_service_could_not_hold_is_refused_on_the_command_line(
+    app, cli, option, value
+):
+    before = head(app)
+    arguments = {"--agency": "SFPD", "--name": "Det. Lee"} | {option: value}
+    result = cli.invoke(
+        args=["accounts", "create", "--role", "investigator", "--email", "lee@sfpd.example"]
+        + [part for pair in arguments.items() for part in pair]
+    )
+    assert result.exit_code == 1
+    assert f"Error: {option}:" in result.output and "Traceback" not in result.output
+    assert head(app) == before
+    assert app.extensions["canvass"].outbox.status().waiting == 0
