@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import queue
 import statistics
 import sys
 import tempfile
@@ -99,8 +100,14 @@ def concurrent_appends(
     ]
     for process in processes:
         process.start()
-    for _ in processes:  # every writer has imported, connected and written once
-        done.get(timeout=600)
+    ready = 0
+    while ready < len(processes):  # every writer has imported, connected and written once
+        try:
+            done.get(timeout=1)
+            ready += 1
+        except queue.Empty:
+            if any(process.exitcode not in (None, 0) for process in processes):
+                raise RuntimeError(f"a {name} writer process failed before it was ready") from None
     began = time.monotonic()
     start.set()
     finished = max(done.get(timeout=600) for _ in processes)
