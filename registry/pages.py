@@ -203,13 +203,15 @@ def _site_form() -> dict[str, Any]:
 
 
 def _consent_form() -> dict[str, Any]:
+    """The consent choices the form sent; a choice it left out stays out (and is asked for),
+    rather than defaulting to yes: an owner who said no is never opted in by omission."""
     form = request.form
-    chosen = form.getlist("categories")
-    return {
-        "contact_for_requests": form.get("contact_for_requests", "yes"),
-        "categories": ["all"] if form.get("scope", "all") == "all" else chosen,
-        "share_exact_location": form.get("share_exact_location") == "yes",
-    }
+    given: dict[str, Any] = {"share_exact_location": form.get("share_exact_location") == "yes"}
+    if "contact_for_requests" in form:
+        given["contact_for_requests"] = form["contact_for_requests"]
+    if "scope" in form:
+        given["categories"] = ["all"] if form["scope"] == "all" else form.getlist("categories")
+    return given
 
 
 def _site_payload(values: dict[str, Any], location_only: bool = False) -> dict[str, Any]:
@@ -221,8 +223,8 @@ def _site_payload(values: dict[str, Any], location_only: bool = False) -> dict[s
         return payload
     return payload | {
         "kind": values["kind"],
-        "contact_for_requests": values["contact_for_requests"] != "no",
-        "categories": values["categories"],
+        "contact_for_requests": values.get("contact_for_requests", "yes") != "no",
+        "categories": values.get("categories", ["all"]),
         "share_exact_location": values["share_exact_location"],
     }
 

@@ -459,3 +459,20 @@ def test_a_staff_account_the_service_could_not_hold_is_refused_on_the_command_li
     assert f"Error: {option}:" in result.output and "Traceback" not in result.output
     assert head(app) == before
     assert app.extensions["canvass"].outbox.status().waiting == 0
+
+
+def test_the_consent_page_never_opts_an_owner_in_for_a_choice_left_out(app, client, mailbox):
+    signed_in(client, mailbox)
+    form = {"label": "Home", "kind": "home", "address": "", "latitude": "37.762",
+            "longitude": "-122.4241", "contact_for_requests": "no", "scope": "chosen",
+            "categories": "traffic"}  # fmt: skip
+    path = post_form(client, "/sites/new", form).headers["Location"]
+    before = head(app)
+
+    response = post_form(client, f"{path}/consent", {"share_exact_location": "yes"})
+
+    assert response.status_code == 422
+    assert head(app) == before
+    page = client.get(path).get_data(as_text=True)
+    assert 'name="contact_for_requests" value="no" checked' in page
+    assert 'name="scope" value="chosen" checked' in page
