@@ -105,7 +105,7 @@ def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
         name = prefix if key == "_schema" else str(key)
         if isinstance(value, dict):
             inner = flatten(value, name)
-            if name in ("incident", "area", "place") or key.isdigit():
+            if name in ("incident", "area", "place") or str(key).isdigit():
                 for inner_key, inner_messages in inner.items():
                     flat.setdefault(inner_key or name, []).extend(inner_messages)
             else:

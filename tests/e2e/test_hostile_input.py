@@ -307,6 +307,13 @@ def test_the_camera_form_explains_hostile_input(app, client, mailbox, changes, w
         ({"window_start": "0001-01-01T00:00+01:00"}, "1970"),
         ({"shape": "polygon", "polygon": str(BOW_TIE)}, "corner 1 to corner 2"),
         ({"shape": "polygon", "polygon": "[[1, 2], 3, [4]]"}, "corner"),
+        (
+            {"shape": "polygon", "polygon": "[[37.75, -122.44], [37.77, 200], [37.77, -122.41]]"},
+            "longitude",
+        ),
+        ({"shape": "polygon", "polygon": '[["x", 1], [2, 3], [4, 5]]'}, "corner"),
+        ({"shape": "polygon", "polygon": "[[NaN, 1], [2, 3], [4, 5]]"}, "corner"),
+        ({"shape": "polygon", "polygon": "[[1e400, 1], [2, 3], [4, 5]]"}, "corner"),
         ({"radius_m": HUGE}, "50,000"),
     ],
 )
