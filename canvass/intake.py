@@ -84,17 +84,28 @@ class FootageDesk:
             "clock_offset_seconds": clock_offset_seconds,
             "statement": (statement or "").strip()[:2000] or None,
         }
-        recorded = handle(
-            self._store,
-            self._vault,
-            request_stream(request_id),
-            REQUEST,
-            lambda current: receive(
-                current, request_id, str(state.canvass_id), received, now, ended
-            ),
-            lambda current: str(current.owner_id),
-            {"actor": "owner-link", "role": "owner"},
-        )
+        try:
+            # Asked again once the file is in: the canvass may have ended while it streamed.
+            recorded = handle(
+                self._store,
+                self._vault,
+                request_stream(request_id),
+                REQUEST,
+                lambda current: receive(
+                    current,
+                    request_id,
+                    str(state.canvass_id),
+                    received,
+                    now,
+                    canvass_has_ended(self._store, state.canvass_id),
+                ),
+                lambda current: str(current.owner_id),
+                {"actor": "owner-link", "role": "owner"},
+            )
+        except Exception:
+            if not self._still_kept(stored.sha256):
+                self.files.delete(stored.sha256)  # refused: nothing of it is kept
+            raise
         self._projections.wait_until(recorded[-1].position, ["canvass_requests"])
         return stored
 

@@ -92,6 +92,65 @@ def test_once_a_canvass_has_ended_an_upload_is_refused_and_its_body_is_not_kept(
     assert client.get(f"{path}/footage", headers=detective).get_json()["files"] == []
 
 
+class EndsWhileStreaming(io.RawIOBase):
+    """A clip that arrives slowly, during which the canvass ends (as a long upload may)."""
+
+    def __init__(self, clip: bytes, end_the_canvass) -> None:
+        self.clip, self.sent, self.end_the_canvass = clip, 0, end_the_canvass
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.sent, io.SEEK_END: len(self.clip)}[whence]
+        self.sent = base + offset
+        return self.sent
+
+    def tell(self) -> int:
+        return self.sent
+
+    def readinto(self, buffer) -> int:
+        if self.sent > len(self.clip) // 4 and self.end_the_canvass:
+            self.end_the_canvass()
+            self.end_the_canvass = None
+        chunk = self.clip[self.sent : self.sent + min(len(buffer), 8192)]
+        buffer[: len(chunk)] = chunk
+        self.sent += len(chunk)
+        return len(chunk)
+
+
+@pytest.mark.parametrize("ending", ENDINGS)
+def test_an_upload_under_way_when_the_canvass_ends_is_refused_and_not_kept(
+    app,
+    client,
+    request_links,  # noqa: F811
+    ending,
+):
+    path, detective, links = request_links
+    client.post("/api/v1/requests/answer", json={"token": links["ana"], "answer": "share_now"})
+    clip = mp4(b"\x05" * 200_000)
+    investigator = app.test_client()
+    body = EndsWhileStreaming(clip, lambda: ENDINGS[ending](app, investigator, path, detective))
+
+    refused = client.put(
+        "/api/v1/requests/footage",
+        query_string={"token": links["ana"]},
+        input_stream=body,
+        content_type="video/mp4",
+        headers={"Content-Length": str(len(clip))},
+    )
+
+    assert body.end_the_canvass is None  # it did end half way through
+    assert refused.status_code == 409
+    assert refused.get_json()["message"] == ENDED
+    assert stored_files(app) == []
+    assert footage_events(app) == []
+    assert client.get(f"{path}/footage", headers=detective).get_json()["files"] == []
+
+
 def test_an_owner_who_said_they_would_share_cannot_upload_after_the_request_expired(
     app,
     client,
