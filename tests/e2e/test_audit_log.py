@@ -70,7 +70,7 @@ def exported_leaves(client, auditor) -> list[bytes]:
     leaves, after = [], 0
     while True:
         page = client.get(f"/api/v1/audit/events?after={after}&limit=97", headers=auditor)
-        lines = page.get_data(as_text=True).splitlines()
+        lines = [line for line in page.get_data(as_text=True).split("\n") if line]
         if not lines:
             return leaves
         for line in lines:
