@@ -22,7 +22,6 @@ import hashlib
 import os
 import re
 import tempfile
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from events_store.database import UtcDateTime
+from events_store.database import UtcDateTime, reading, writing
 
 from .merkle import HASH_SIZE
 from .tree import TreeReader
@@ -177,7 +176,7 @@ class Checkpoints:
         root = tree.root(size)
         note = sign_checkpoint(origin, size, root, key, name)
         row = {"tree_size": size, "root": root, "issued_at": now.astimezone(UTC), "note": note}
-        with self._begin() as conn:
+        with writing(self._db) as conn:
             conn.execute(_INSERT, row)
         issued = self.at_size(size)
         assert issued is not None
@@ -193,21 +192,11 @@ class Checkpoints:
         return self._one(sa.select(audit_checkpoints).where(audit_checkpoints.c.tree_size == size))
 
     def _one(self, query: sa.Executable) -> IssuedCheckpoint | None:
-        with self._connect() as conn:
+        with reading(self._db) as conn:
             row = conn.execute(query).one_or_none()
         if row is None:
             return None
         return IssuedCheckpoint(int(row.tree_size), bytes(row.root), row.issued_at, row.note)
-
-    def _connect(self) -> AbstractContextManager[sa.Connection]:
-        if isinstance(self._db, sa.Connection):
-            return nullcontext(self._db)
-        return self._db.connect().execution_options(read_only=True)
-
-    def _begin(self) -> AbstractContextManager[sa.Connection]:
-        if isinstance(self._db, sa.Connection):
-            return nullcontext(self._db)
-        return self._db.begin()
 
 
 _INSERT = sa.text(

@@ -6,14 +6,13 @@ not make an intact log look tampered with, nor start a second name for the same 
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from events_store.database import UtcDateTime
+from events_store.database import UtcDateTime, reading, writing
 
 from .checkpoints import verifier_key
 
@@ -52,7 +51,7 @@ class LogIdentities:
 
     def stored(self) -> LogIdentity | None:
         """The identity fixed so far, if the log has been signed."""
-        with self._connect() as conn:
+        with reading(self._db) as conn:
             row = conn.execute(sa.select(log_identity).where(log_identity.c.id == 1)).first()
         if row is None:
             return None
@@ -69,7 +68,7 @@ class LogIdentities:
             "verifier_key": verifier_key(key_name, public_key),
             "fixed_at": now.astimezone(UTC),
         }
-        with self._begin() as conn:
+        with writing(self._db) as conn:
             conn.execute(_INSERT, row)
             identity = self.stored_in(conn)
             if identity.verifier_key is None:
@@ -83,16 +82,6 @@ class LogIdentities:
         """The identity, read inside a transaction that has written it."""
         row = conn.execute(sa.select(log_identity).where(log_identity.c.id == 1)).one()
         return LogIdentity(row.origin, row.key_name, row.verifier_key, row.fixed_at)
-
-    def _connect(self) -> AbstractContextManager[sa.Connection]:
-        if isinstance(self._db, sa.Connection):
-            return nullcontext(self._db)
-        return self._db.connect().execution_options(read_only=True)
-
-    def _begin(self) -> AbstractContextManager[sa.Connection]:
-        if isinstance(self._db, sa.Connection):
-            return nullcontext(self._db)
-        return self._db.begin()
 
 
 def disagreement(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -145,3 +146,17 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def reading(db: sa.Engine | sa.Connection) -> AbstractContextManager[sa.Connection]:
+    """A read-only connection of the engine, or the caller's own open connection as it is."""
+    if isinstance(db, sa.Connection):
+        return nullcontext(db)
+    return db.connect().execution_options(read_only=True)
+
+
+def writing(db: sa.Engine | sa.Connection) -> AbstractContextManager[sa.Connection]:
+    """A transaction of the engine, or the caller's own open connection as it is."""
+    if isinstance(db, sa.Connection):
+        return nullcontext(db)
+    return db.begin()
