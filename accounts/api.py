@@ -100,5 +100,7 @@ def erase_me(body: dict[str, Any]) -> dict[str, str]:
     user = current_user()
     assert user is not None
     account_service().log_in(user.email, body["password"], request.remote_addr or "")
-    current_app.extensions["canvass"].eraser.erase_owner(user.user_id, "owner_request", "owner")
-    return {"message": "Your account and your personal data are erased."}
+    erasure = current_app.extensions["canvass"].eraser.erase_owner(
+        user.user_id, "owner_request", "owner"
+    )
+    return {"message": erasure.owner_message}

@@ -15,6 +15,11 @@ class OpenAccount:
 
 
 @dataclass(frozen=True)
+class RepeatSignUp:
+    user_id: str
+
+
+@dataclass(frozen=True)
 class VerifyEmail:
     user_id: str
 
@@ -63,6 +68,7 @@ class EraseAccount:
 
 AccountCommand = (
     OpenAccount
+    | RepeatSignUp
     | VerifyEmail
     | SetPassword
     | RequestPasswordReset

@@ -47,10 +47,6 @@ def email_errors(email: object) -> list[str]:
 def decide(command: c.AccountCommand, state: AccountState) -> list[e.AccountEvent]:
     """The events a command causes, or a typed refusal."""
     if isinstance(command, c.OpenAccount):
-        if state.erased:
-            raise InvalidAccount(
-                {"email": ["An account with this address was erased. Please use another one."]}
-            )
         return _open(command, state)
     if isinstance(command, c.EraseAccount):
         if state.erased:
@@ -62,6 +58,8 @@ def decide(command: c.AccountCommand, state: AccountState) -> list[e.AccountEven
         return [e.AccountErased(command.user_id, command.reason)]
     if not state.exists or state.erased:
         raise AccountNotFound("There is no such account.")
+    if isinstance(command, c.RepeatSignUp):
+        return [e.SignUpRepeated(command.user_id)]
     if isinstance(command, c.VerifyEmail):
         if state.verified:
             raise InvalidLink()
@@ -111,7 +109,7 @@ def _open(command: c.OpenAccount, state: AccountState) -> list[e.AccountEvent]:
         errors["agency"] = [f"Use at most {MAX_NAME} characters."]
     if errors:
         raise InvalidAccount(errors)
-    if state.exists:
+    if state.exists or state.erased:  # ids are random and new: this is never someone else
         raise AccountExists("An account with this email address exists already.")
     return [
         e.AccountOpened(

@@ -24,6 +24,21 @@ def confirm_address(recipient: str, name: str, link: str) -> Email:
     )
 
 
+def already_registered(recipient: str, name: str | None, login: str, reset: str) -> Email:
+    """To the holder of an address someone signed up with again: nothing changed."""
+    greeting = f"Hello {name.strip()}," if name and name.strip() else "Hello,"
+    return Email(
+        recipient,
+        "Signing up to the camera registry",
+        f"{greeting}\n\n"
+        "Someone (we hope you) tried to sign up to the camera registry with this email\n"
+        "address. You already have an account with it, so nothing has changed.\n\n"
+        f"To log in, open {login}\n"
+        f"If you have forgotten your password, choose a new one at {reset}\n\n"
+        "If it was not you, ignore this message: your account stays as it is.\n",
+    )
+
+
 def welcome_staff(recipient: str, name: str, role: str, agency: str, link: str) -> Email:
     return Email(
         recipient,

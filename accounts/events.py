@@ -31,6 +31,12 @@ class EmailVerified(AccountEvent):
 
 
 @dataclass(frozen=True)
+class SignUpRepeated(AccountEvent):
+    """Someone signed up again with this account's address; the account's owner is told how
+    to log in or choose a new password (the one typed is not kept)."""
+
+
+@dataclass(frozen=True)
 class PasswordSet(AccountEvent):
     PERSONAL: ClassVar[tuple[str, ...]] = ("password_hash",)
 
@@ -81,6 +87,7 @@ EVENT_TYPES: dict[str, type[AccountEvent]] = {
     for cls in (
         AccountOpened,
         EmailVerified,
+        SignUpRepeated,
         PasswordSet,
         PasswordResetRequested,
         TokenIssued,

@@ -13,23 +13,39 @@ from typing import Any
 import sqlalchemy as sa
 
 from events_store import EventStore
+from events_store.errors import SubjectErasedError
 from events_store.handling import StreamModel, handle
-from events_store.outbox import OutgoingMessage
+from events_store.outbox import OutgoingMessage, seal_message
 from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
 
 from . import commands as c
-from . import emails
+from . import emails, queries
 from .decider import AccountState, decide, email_errors, evolve, normalize_email
-from .errors import AccountExists, InvalidAccount, InvalidLink, LoginFailed, NotVerified
+from .email_index import EmailIndex
+from .errors import (
+    AccountExists,
+    AccountNotFound,
+    InvalidAccount,
+    InvalidLink,
+    LoginFailed,
+    NotVerified,
+)
 from .events import EVENT_TYPES
 from .links import KEEP_ACCOUNT, SET_PASSWORD, VERIFY_EMAIL, Links
 from .passwords import hash_password, password_errors, verify_password
-from .projection import tokens, users
+from .projection import tokens
+from .queries import Account
 from .ratelimit import LoginLimiter
 
 TOKEN_PREFIX = "cvs"
 ACCOUNT = StreamModel(EVENT_TYPES, AccountState(), evolve)
+
+
+def new_user_id() -> str:
+    """A fresh account id: random, so that nothing about the person can be read from it or
+    tested against it, and an address signed up again after erasure is a new person."""
+    return "u" + secrets.token_urlsafe(18)
 
 
 @dataclass(frozen=True)
@@ -69,51 +85,55 @@ class AccountService:
         self._engine = engine
         self._projections = projections
         self._links = links
+        self._emails = EmailIndex(engine, vault)
         self.public_url = public_url.rstrip("/")  # where links in emails point
         self.per_account = LoginLimiter(engine, limit=5, window=timedelta(minutes=15))
         self.per_address = LoginLimiter(engine, limit=30, window=timedelta(minutes=15))
 
-    def user_id_for(self, email: str) -> str:
-        """One account per address: the id is a keyed pseudonym of the normalized address."""
-        return "u" + self._vault.pseudonym("account-email", normalize_email(email))[:24]
+    def user_id_for(self, email: str) -> str | None:
+        """The id of the account holding this address, if one does."""
+        if email_errors(email):
+            return None
+        claim = self._emails.find(email)
+        return claim.user_id if claim is not None else None
 
     # --- sign-up and staff ------------------------------------------------------------
 
     def sign_up(self, email: str, password: str, display_name: str) -> None:
         """Open an owner account and email a confirmation link.
 
-        An address that has an account already is answered the same way, so sign-up does
-        not reveal who is registered.
+        An address that has an account already is answered the same way, with the same work
+        (the password is hashed, one message is queued: to the holder, saying how to log in),
+        so sign-up does not reveal who is registered. An erased address is simply free.
         """
         errors: dict[str, list[str]] = {}
         if problems := password_errors(password):
             errors["password"] = problems
-        user_id = self.user_id_for(email) if not email_errors(email) else "u-invalid"
+        user_id = new_user_id()
         opened = c.OpenAccount(user_id, "owner", None, email, display_name)
-        try:
-            self._validate(opened, errors)
-            link = self._link(VERIFY_EMAIL, user_id, "unverified", "/verify-email")
-            message = emails.confirm_address(normalize_email(email), display_name, link)
-            self._execute(
-                user_id,
-                [opened, c.SetPassword(user_id, hash_password(password))],
-                [OutgoingMessage(message.recipient, message.subject, message.body, user_id)],
-            )
-        except AccountExists:
+        self._validate(opened, errors)
+        password_hash = hash_password(password)
+        holder = self._claim(email, user_id)
+        if holder is None:
+            return  # a sign-up for this address is under way: its confirmation is coming
+        if holder != user_id:
+            self._tell_holder(holder, email)
             return
+        link = self._link(VERIFY_EMAIL, user_id, "unverified", "/verify-email")
+        message = emails.confirm_address(normalize_email(email), display_name, link)
+        changes = [opened, c.SetPassword(user_id, password_hash)]
+        self._execute(user_id, changes, [self._sealed(message, user_id)])
 
     def create_staff(self, email: str, display_name: str, role: str, agency: str) -> str:
         """Open a staff account; the person sets a password through an emailed link."""
-        user_id = self.user_id_for(email) if not email_errors(email) else "u-invalid"
+        user_id = new_user_id()
         opened = c.OpenAccount(user_id, role, agency, email, display_name)
         self._validate(opened, {})
+        if self._claim(email, user_id) != user_id:
+            raise AccountExists("An account with this email address exists already.")
         link = self._link(SET_PASSWORD, user_id, "", "/set-password")
         message = emails.welcome_staff(normalize_email(email), display_name, role, agency, link)
-        self._execute(
-            user_id,
-            [opened],
-            [OutgoingMessage(message.recipient, message.subject, message.body, user_id)],
-        )
+        self._execute(user_id, [opened], [self._sealed(message, user_id)])
         return user_id
 
     # --- links --------------------------------------------------------------------------
@@ -131,15 +151,15 @@ class AccountService:
         if email_errors(email):
             raise InvalidAccount({"email": email_errors(email)})
         user_id = self.user_id_for(email)
-        account = self._row(user_id)
-        if account is None:
+        found = self._row(user_id) if user_id is not None else None
+        if found is None or found.email is None:
             return  # answered like success, so nobody learns who has an account
-        link = self._link(SET_PASSWORD, user_id, account.password_hash or "", "/set-password")
-        message = emails.reset_password(account.email, account.display_name, link)
+        link = self._link(SET_PASSWORD, found.user_id, found.password_hash or "", "/set-password")
+        message = emails.reset_password(found.email, found.display_name or "", link)
         self._execute(
-            user_id,
-            [c.RequestPasswordReset(user_id)],
-            [OutgoingMessage(message.recipient, message.subject, message.body, user_id)],
+            found.user_id,
+            [c.RequestPasswordReset(found.user_id)],
+            [self._sealed(message, found.user_id)],
         )
 
     def set_password(self, token: str, password: str) -> None:
@@ -157,17 +177,17 @@ class AccountService:
 
     def send_erasure_notice(self, user_id: str, erase_after: datetime) -> None:
         """Tell an inactive owner when their data will be erased, with a link to stay."""
-        account = self._row(user_id)
-        if account is None:
+        found = self._row(user_id)
+        if found is None or found.email is None:
             return
         link = self._link(KEEP_ACCOUNT, user_id, "", "/keep-account")
         message = emails.erasure_notice(
-            account.email, account.display_name, f"{erase_after:%d %B %Y}", link
+            found.email, found.display_name or "", f"{erase_after:%d %B %Y}", link
         )
         self._execute(
             user_id,
             [c.SendErasureNotice(user_id, erase_after.isoformat())],
-            [OutgoingMessage(message.recipient, message.subject, message.body, user_id)],
+            [self._sealed(message, user_id)],
         )
 
     def keep(self, user_id: str) -> None:
@@ -185,25 +205,29 @@ class AccountService:
 
     def log_in(self, email: str, password: str, address: str) -> User:
         """The user whose email and password these are; rate-limited per account and address."""
-        account_key = "account:" + self.user_id_for(email)
+        user_id = self.user_id_for(email)
+        # An address without an account is limited too, so a lockout tells nobody which
+        # addresses have one; its key is a pseudonym of its own, never the index's.
+        unknown = "?" + self._vault.pseudonym("login-email", normalize_email(str(email)))[:24]
+        account_key = "account:" + (user_id or unknown)
         address_key = "address:" + self._vault.pseudonym("client-address", address)[:24]
         self.per_address.check(address_key)
         self.per_account.check(account_key)
-        account = self._row(self.user_id_for(email)) if not email_errors(email) else None
-        if not verify_password(account.password_hash if account else None, password):
+        found = self._row(user_id) if user_id is not None else None
+        if not verify_password(found.password_hash if found else None, password):
             self.per_account.failed(account_key)
             self.per_address.failed(address_key)
             raise LoginFailed()
-        assert account is not None
-        if not account.verified:
+        assert found is not None
+        if not found.verified:
             raise NotVerified()
         self.per_account.succeeded(account_key)
-        return _user(account)
+        return _user(found)
 
     def user(self, user_id: str) -> User | None:
         """A verified account by id (for sessions)."""
-        account = self._row(user_id)
-        return _user(account) if account is not None and account.verified else None
+        found = self._row(user_id)
+        return _user(found) if found is not None and found.verified else None
 
     def issue_token(self, user: User, name: str) -> IssuedToken:
         """A new API token for the user; its secret is returned once."""
@@ -227,16 +251,20 @@ class AccountService:
             return [dict(row._mapping) for row in conn.execute(query)]
 
     def erase(self, user_id: str, reason: str, actor: str) -> bool:
-        """Append the account's tombstone; whether it was erased now (not before)."""
-        recorded = handle(
-            self._store,
-            self._vault,
-            f"user-{user_id}",
-            ACCOUNT,
-            lambda state: decide(c.EraseAccount(user_id, reason), state),
-            lambda _: user_id,
-            {"actor": actor},
-        )
+        """Append the account's tombstone and free its address; whether it was erased now
+        (not before). Safe to run again: the address is released every time."""
+        try:
+            recorded = handle(
+                self._store,
+                self._vault,
+                f"user-{user_id}",
+                ACCOUNT,
+                lambda state: decide(c.EraseAccount(user_id, reason), state),
+                lambda _: user_id,
+                {"actor": actor},
+            )
+        finally:
+            self._emails.release(user_id)
         if recorded:
             self._projections.wait_until(recorded[-1].position, ["accounts"])
         return bool(recorded)
@@ -258,6 +286,45 @@ class AccountService:
         return self.user(row.user_id)
 
     # --- plumbing -----------------------------------------------------------------------
+
+    def _claim(self, email: str, user_id: str) -> str | None:
+        """Claim the address for the new account `user_id`; return who holds it now (this
+        account, or the one that had it), or None while another sign-up for it is under way.
+
+        An account that never got appended (its sign-up crashed) or was erased since loses
+        its claim to the next sign-up."""
+        for _ in range(3):
+            claim = self._emails.find(email)
+            if claim is None:
+                if self._emails.claim(email, user_id):
+                    return user_id
+                continue  # another sign-up claimed it this instant: see who
+            state = ACCOUNT.fold(self._store.read_stream(f"user-{claim.user_id}"))
+            if state.exists:
+                return claim.user_id
+            if not state.erased and not self._emails.is_stale(claim):
+                return None
+            if self._emails.take_over(email, claim, user_id):
+                return user_id
+        return None
+
+    def _tell_holder(self, user_id: str, email: str) -> None:
+        """Tell the holder of an address someone signed up with that they have an account."""
+        found = self._row(user_id)
+        message = emails.already_registered(
+            normalize_email(email),
+            found.display_name if found is not None else None,
+            f"{self.public_url}/login",
+            f"{self.public_url}/forgot-password",
+        )
+        try:
+            self._execute(user_id, [c.RepeatSignUp(user_id)], [self._sealed(message, user_id)])
+        except (AccountNotFound, SubjectErasedError):
+            return  # erased this instant: there is nobody to tell
+
+    def _sealed(self, message: emails.Email, user_id: str) -> OutgoingMessage:
+        outgoing = OutgoingMessage(message.recipient, message.subject, message.body, user_id)
+        return seal_message(self._vault, outgoing)
 
     def _validate(self, opened: c.OpenAccount, errors: dict[str, list[str]]) -> None:
         try:
@@ -297,13 +364,12 @@ class AccountService:
         if recorded:
             self._projections.wait_until(recorded[-1].position, ["accounts"])
 
-    def _row(self, user_id: str) -> Any:
-        with self._engine.connect().execution_options(read_only=True) as conn:
-            return conn.execute(sa.select(users).where(users.c.user_id == user_id)).first()
+    def _row(self, user_id: str) -> Account | None:
+        return queries.account(self._engine, self._vault, user_id)
 
 
-def _user(row: Any) -> User:
-    return User(row.user_id, row.role, row.agency, row.display_name, row.email)
+def _user(found: Account) -> User:
+    return User(found.user_id, found.role, found.agency, found.display_name, found.email)
 
 
 def _digest(secret: str) -> str:

@@ -19,11 +19,20 @@ from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
+from . import token_pages
 from .auth import account_service, current_user, page_allows
 from .errors import InvalidAccount, InvalidLink, LoginFailed, NotVerified, TooManyAttempts
-from .schemas import EmailSchema, SignUpSchema
+from .schemas import ENTER_EMAIL, ENTER_PASSWORD, PASSWORD_HINT, EmailSchema, SignUpSchema
 
+CONFIRM = "Enter your password, to confirm that it is you."
 bp = Blueprint("account_pages", __name__, template_folder="templates")
+token_pages.register(bp)
+
+
+@bp.context_processor
+def password_rule() -> dict[str, str]:
+    """The hint under every new-password field, the same rule its error message states."""
+    return {"password_hint": PASSWORD_HINT}
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -71,13 +80,9 @@ def login() -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = {"email": request.form.get("email", ""), "next": request.form.get("next", "")}
-        try:
-            user = account_service().log_in(
-                values["email"], request.form.get("password", ""), request.remote_addr or "unknown"
-            )
-        except (LoginFailed, NotVerified, TooManyAttempts) as refused:
-            errors = {"email": [str(refused)]}
-        else:
+        errors = _missing(values["email"], request.form.get("password", ""))
+        user = None if errors else _logged_in(values["email"], errors)
+        if user is not None:
             session.clear()
             session["user_id"] = user.user_id
             session.permanent = True
@@ -169,16 +174,34 @@ def delete_account() -> ResponseReturnValue:
                 user.email, request.form.get("password", ""), request.remote_addr or ""
             )
         except (LoginFailed, TooManyAttempts) as refused:
-            errors = {"password": [str(refused)]}
+            errors = {"password": [str(refused) if request.form.get("password") else CONFIRM]}
         else:
-            current_app.extensions["canvass"].eraser.erase_owner(
+            erasure = current_app.extensions["canvass"].eraser.erase_owner(
                 user.user_id, "owner_request", "owner"
             )
             session.clear()
-            flash("Your account and your personal data are erased. Thank you for helping.")
+            flash(f"{erasure.owner_message} Thank you for helping.")
             return redirect(url_for("home.index"))
     page = render_template("accounts/delete_account.html", errors=errors)
     return page, 401 if errors else 200
+
+
+def _logged_in(email: str, errors: dict[str, list[str]]) -> Any:
+    """The account the form's email and password log in to; else None, the reason in
+    `errors` under the email field (which of the two was wrong is not told)."""
+    try:
+        return account_service().log_in(
+            email, request.form.get("password", ""), request.remote_addr or "unknown"
+        )
+    except (LoginFailed, NotVerified, TooManyAttempts) as refused:
+        errors["email"] = [str(refused)]
+        return None
+
+
+def _missing(email: str, password: str) -> dict[str, list[str]]:
+    """What a login form sent without: each empty field, told what to enter."""
+    errors = {"email": [ENTER_EMAIL]} if not email.strip() else {}
+    return errors | ({"password": [ENTER_PASSWORD]} if not password else {})
 
 
 def _safe_next(target: str) -> str | None:

@@ -1,30 +1,36 @@
-"""The accounts' read model: users (for login and display) and their API tokens."""
+"""The accounts' read model: users (for login and display) and their API tokens.
+
+A user's email, name and password hash are sealed together for them in one `private`
+column (row id = user id), so deleting their key erases every copy, live or dead; role,
+agency, verification and times stay in clear for authorization and retention.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from events_store import RecordedEvent
 from events_store.database import UtcDateTime
-from events_store.sealing import domain_events
+from events_store.errors import SubjectErasedError
+from events_store.sealing import domain_events, open_row, seal_row
 from events_store.vault import KeyVault
 
 from . import events as e
 
 metadata = sa.MetaData()
+TABLE = "accounts_users"
 
 users = sa.Table(
-    "accounts_users",
+    TABLE,
     metadata,
     sa.Column("user_id", sa.String(64), primary_key=True),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("agency", sa.String(80)),
-    sa.Column("email", sa.String(254)),
-    sa.Column("display_name", sa.String(80)),
-    sa.Column("password_hash", sa.Text),
+    sa.Column("private", sa.Text),  # sealed: email, display_name, password_hash
     sa.Column("verified", sa.Boolean, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
@@ -66,14 +72,13 @@ class AccountsProjection:
         at = recorded.recorded_at
         mine = users.c.user_id == event.user_id
         if isinstance(event, e.AccountOpened):
+            opened = {"email": event.email, "display_name": event.display_name}
             conn.execute(
                 users.insert().values(
                     user_id=event.user_id,
                     role=event.role,
                     agency=event.agency,
-                    email=event.email,
-                    display_name=event.display_name,
-                    password_hash=None,
+                    private=self._seal(event.user_id, opened | {"password_hash": None}),
                     verified=False,
                     created_at=at,
                     updated_at=at,
@@ -82,9 +87,13 @@ class AccountsProjection:
         elif isinstance(event, e.EmailVerified):
             conn.execute(users.update().where(mine).values(verified=True, updated_at=at))
         elif isinstance(event, e.PasswordSet):
-            conn.execute(
-                users.update().where(mine).values(password_hash=event.password_hash, updated_at=at)
-            )
+            sealed = conn.execute(sa.select(users.c.private).where(mine)).scalar()
+            personal = open_row(self._vault, sealed, TABLE, event.user_id)
+            changes: dict[str, Any] = {"updated_at": at}
+            if personal is not None and event.password_hash is not None:
+                personal["password_hash"] = event.password_hash
+                changes["private"] = self._seal(event.user_id, personal)
+            conn.execute(users.update().where(mine).values(**changes))
         elif isinstance(event, e.TokenIssued):
             conn.execute(
                 tokens.insert().values(
@@ -107,3 +116,13 @@ class AccountsProjection:
         elif isinstance(event, e.AccountErased):
             conn.execute(tokens.delete().where(tokens.c.user_id == event.user_id))
             conn.execute(users.delete().where(mine))
+
+    def _seal(self, user_id: str, personal: dict[str, Any]) -> str | None:
+        """The personal columns sealed for the user; None when their fields are already
+        erased (a rebuild after the erasure reads them as None) or their key is forgotten."""
+        if personal.get("email") is None:
+            return None
+        try:
+            return seal_row(self._vault, user_id, TABLE, user_id, personal)
+        except SubjectErasedError:
+            return None

@@ -2,34 +2,68 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from validation.fields import Text
+from validation.text import allowed_pattern
 
 from .decider import MAX_EMAIL, MAX_NAME, MAX_TOKEN_NAME
 from .passwords import MAX_LENGTH, MIN_LENGTH
 
-# What the account rules refuse beyond these fields' own checks, said in the API document.
-NEW_PASSWORD = {"minLength": MIN_LENGTH, "description": f"At least {MIN_LENGTH} characters."}
+# The rule for a new password, said the same way in the form's hint, its error and the API
+# document (the account rules in passwords.py refuse a shorter one).
+NEW_PASSWORD_RULE = f"Use at least {MIN_LENGTH} characters; a short sentence is easy to remember."
+PASSWORD_HINT = (
+    f"At least {MIN_LENGTH} characters (at most {MAX_LENGTH}). "
+    "A short sentence is easy to remember."
+)
+NEW_PASSWORD = {"minLength": MIN_LENGTH, "description": PASSWORD_HINT}
 EMAIL = {"format": "email", "example": "maria@example.org"}
+ENTER_EMAIL = f"Enter your email address, like name@example.org (at most {MAX_EMAIL} characters)."
+ENTER_NAME = f"Enter your name (at most {MAX_NAME} characters)."
+ENTER_PASSWORD = "Enter your password."
 
 
 def _text(maximum: int, minimum: int = 1, **options: object) -> Text:
     return Text(maximum, minimum, required=True, **options)  # type: ignore[arg-type]
 
 
-def _password(**options: object) -> Text:
-    """A passphrase exactly as typed (the login form compares it so): not trimmed, not
-    normalised, any printable character."""
-    return _text(
-        MAX_LENGTH, single_line=False, strip=False, normalize=False, load_only=True, **options
+def asked_text(maximum: int, empty: str, single_line: bool = True, **options: object) -> Text:
+    """Text that must be given, whose empty and too long values are told apart: the empty one
+    says what to enter. The API document reads as for any text of 1 to `maximum`."""
+    metadata = dict(options.pop("metadata", None) or {})  # type: ignore[call-overload]
+    strip = bool(options.get("strip", True))
+    pattern = {"pattern": allowed_pattern(single_line, non_blank=strip)}
+    return Text(
+        maximum,
+        0,
+        required=True,
+        single_line=single_line,
+        length_error=f"Use at most {maximum} characters.",
+        validate=validate.Length(min=1, error=empty),
+        error_messages={"required": empty, "null": empty},
+        metadata=pattern | metadata,
+        **options,  # type: ignore[arg-type]
     )
 
 
+def _password(empty: str = ENTER_PASSWORD, **options: object) -> Text:
+    """A passphrase exactly as typed (the login form compares it so): not trimmed, not
+    normalised, any printable character."""
+    return asked_text(
+        MAX_LENGTH, empty, single_line=False, strip=False, normalize=False, load_only=True,
+        **options,
+    )  # fmt: skip
+
+
+def _new_password() -> Text:
+    return _password(NEW_PASSWORD_RULE, metadata=NEW_PASSWORD)
+
+
 class SignUpSchema(Schema):
-    email = _text(MAX_EMAIL, metadata=EMAIL)
-    password = _password(metadata=NEW_PASSWORD)
-    display_name = _text(MAX_NAME, metadata={"example": "Maria Lopez"})
+    email = asked_text(MAX_EMAIL, ENTER_EMAIL, metadata=EMAIL)
+    password = _new_password()
+    display_name = asked_text(MAX_NAME, ENTER_NAME, metadata={"example": "Maria Lopez"})
 
 
 class StaffAccountSchema(Schema):
@@ -45,16 +79,16 @@ class TokenLinkSchema(Schema):
 
 
 class EmailSchema(Schema):
-    email = _text(MAX_EMAIL, metadata=EMAIL)
+    email = asked_text(MAX_EMAIL, ENTER_EMAIL, metadata=EMAIL)
 
 
 class NewPasswordSchema(Schema):
     token = _text(1000)
-    password = _password(metadata=NEW_PASSWORD)
+    password = _new_password()
 
 
 class LoginForTokenSchema(Schema):
-    email = _text(MAX_EMAIL)
+    email = asked_text(MAX_EMAIL, ENTER_EMAIL)
     password = _password()
     name = _text(MAX_TOKEN_NAME, metadata={"example": "My laptop"})
 

@@ -1,6 +1,8 @@
 """The access log: every release of an owner's personal data, as a read model that auditors
 search and owners read about themselves. Rows come from the events the access gateway
-appends before it releases anything, so the log and its proofs vouch for them."""
+appends before it releases anything, so the log and its proofs vouch for them: footage
+taken, and every listing of a canvass's candidate cameras (which sites were shown, by their
+references, to whom, and why)."""
 
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ access = sa.Table(
 )
 
 COLUMNS = [column.name for column in access.c]
+LISTED = "CandidatesListed"
+LISTING = "listed_candidates"  # the action of a listing's row
 # A system auditor (agency "ALL") reads every agency's accesses.
 ALL_AGENCIES = "ALL"
 
@@ -46,11 +50,15 @@ class AccessLog:
     """Keeps `audit_access` up to date from the gateway's records."""
 
     name = "access_log"
-    event_types = frozenset({"FootageHandled"})
+    event_types = frozenset({"FootageHandled", LISTED})
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
-        """One row per release; other events pass by."""
-        rows = [_row(event) for event in events if event.type == "FootageHandled"]
+        """One row per release or listing; other events pass by."""
+        rows = [
+            _listing(event) if event.type == LISTED else _row(event)
+            for event in events
+            if event.type in self.event_types
+        ]
         if rows:
             conn.execute(access.insert(), rows)
 
@@ -75,6 +83,29 @@ def _row(event: RecordedEvent) -> dict[str, Any]:
         "legal_basis": data.get("legal_basis"),
         "canvass_id": data["canvass_id"],
         "request_id": data["request_id"],
+    }
+
+
+def _listing(event: RecordedEvent) -> dict[str, Any]:
+    data = event.data
+    site_ids = data.get("site_ids") or []
+    count = data.get("sites", len(site_ids))
+    shown = f" ({data['shown_as']})" if data.get("shown_as") else ""
+    listed = f": {', '.join(site_ids)}" if site_ids else ""
+    return {
+        "position": event.position,
+        "recorded_at": event.recorded_at,
+        "actor": data["actor"],
+        "role": data.get("role") or event.metadata.get("role") or "unknown",
+        "agency": data.get("agency"),
+        "subject_id": None,
+        "action": LISTING,
+        "released": f"candidate cameras of {count} site{'s' if count != 1 else ''}{shown}" + listed,
+        "purpose": data.get("purpose"),
+        "case_number": data.get("case_number"),
+        "legal_basis": data.get("legal_basis"),
+        "canvass_id": data["canvass_id"],
+        "request_id": None,
     }
 
 

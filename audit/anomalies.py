@@ -3,6 +3,7 @@ look, each with the rule that raised it. A flag is a question, not a finding."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -11,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from canvass.projection import canvasses, requests
+from registry.geodesy import Point, distance_m
 
 from .access import ALL_AGENCIES, access
 
@@ -18,6 +20,7 @@ FINISHED = ("closed", "cancelled", "expired")
 NIGHT_STARTS, NIGHT_ENDS = 20, 7  # 20:00 to 07:00, in the service's time zone
 BULK_PER_HOUR = 10
 TARGETED_CANVASSES, TARGETED_WINDOW = 3, timedelta(days=30)
+PROBING_CANVASSES, PROBING_WINDOW = 5, timedelta(days=7)
 
 RULES = {
     "override": "A supervisor let a canvass exceed the agency's limits.",
@@ -30,6 +33,12 @@ RULES = {
     "owner_targeted": (
         f"One owner was asked by {TARGETED_CANVASSES} or more canvasses within "
         f"{TARGETED_WINDOW.days} days."
+    ),
+    "repeated_probing": (
+        f"One investigator opened {PROBING_CANVASSES} or more canvasses whose areas overlap "
+        f"around the same place within {PROBING_WINDOW.days} days (drafts and cancelled ones "
+        "included): the candidates they list, taken together, could be used to narrow down "
+        "where a camera is."
     ),
 }
 
@@ -64,6 +73,7 @@ def find(conn: sa.Connection, visible_agency: str, zone: tzinfo) -> list[Flag]:
     releases = [row for row in releases if row.canvass_id in cases]
     flags = [*_overrides(cases), *_taken(releases, cases), *_night_bulk(releases, zone)]
     flags += _targeted(conn, cases)
+    flags += _probing(cases)
     return sorted(flags, key=lambda flag: flag.at, reverse=True)
 
 
@@ -161,3 +171,52 @@ def _targeted(conn: sa.Connection, cases: dict[str, Any]) -> list[Flag]:
                 )
                 break  # once per owner is enough to look
     return flags
+
+
+def _probing(cases: dict[str, Any]) -> list[Flag]:
+    """Many overlapping canvasses by one investigator in a short time: a canvass is
+    flagged when it and enough others opened in the window before it overlap its area."""
+    by_investigator: dict[str, list[Any]] = defaultdict(list)
+    for row in sorted(cases.values(), key=lambda row: (row.opened_at, row.canvass_id)):
+        by_investigator[row.investigator_id].append(row)
+    flags = []
+    for investigator_id, opened in by_investigator.items():
+        for index, row in enumerate(opened):
+            overlapping = [
+                earlier
+                for earlier in opened[:index]
+                if row.opened_at - earlier.opened_at <= PROBING_WINDOW and _overlap(earlier, row)
+            ]
+            if len(overlapping) + 1 >= PROBING_CANVASSES:
+                flags.append(
+                    Flag(
+                        "repeated_probing",
+                        RULES["repeated_probing"],
+                        row.opened_at,
+                        row.agency,
+                        row.case_number,
+                        row.canvass_id,
+                        investigator_id,
+                    )
+                )
+                break  # once per investigator is enough to look
+    return flags
+
+
+def _overlap(a: Any, b: Any) -> bool:
+    """Whether two canvasses' areas may overlap: their incidents closer than the sum of
+    how far each area reaches from its incident."""
+    apart = distance_m(_incident(a), _incident(b))
+    return apart <= _reach(a) + _reach(b)
+
+
+def _incident(row: Any) -> Point:
+    return Point(row.incident_latitude, row.incident_longitude)
+
+
+def _reach(row: Any) -> float:
+    area = json.loads(row.area) if isinstance(row.area, str) else row.area
+    if "circle" in area:
+        return float(area["circle"]["radius_m"])
+    incident = _incident(row)
+    return max(distance_m(incident, Point(lat, lon)) for lat, lon in area["polygon"])

@@ -15,7 +15,9 @@ from accounts.auth import api_allows, current_user
 from validation.fields import MAX_PAGE, MAX_POSITION, Moment, Text, WholeNumber
 
 from . import access as a
+from .access_export import download
 from .anomalies import RULES, find
+from .erasure import STEPS
 from .log import MAX_EXPORT_PAGE, VerifiableLog
 from .timeline import canvass_timeline, owner_timeline
 
@@ -144,8 +146,8 @@ class AccessSearchQuery(Schema):
     subject = Text(64)
     action = fields.String(
         validate=validate.OneOf(
-            ("downloaded", "exported", "viewed", "purged"),
-            error="Choose downloaded, exported, viewed or purged.",
+            ("downloaded", "exported", "viewed", "purged", "listed_candidates"),
+            error="Choose downloaded, exported, viewed, purged or listed_candidates.",
         )
     )
     agency = Text(80)
@@ -207,7 +209,8 @@ def search_access(query: dict[str, Any]) -> Any:
     with _read() as conn:
         if shape != "json":
             rows, _ = a.search(conn, wanted, user.agency or "", 0, 1_000_000)
-            return a.as_download(rows, shape)
+            zone = ZoneInfo(current_app.config["TIME_ZONE"])
+            return download(current_app.extensions["canvass"], rows, shape, zone)
         rows, total = a.search(conn, wanted, user.agency or "", (page - 1) * per_page, per_page)
     return {"accesses": rows, "total": total, "page": page, "per_page": per_page}
 
@@ -288,4 +291,48 @@ def owner_story(subject_id: str) -> Any:
     return {
         "events": events,
         "accesses": [row | {"recorded_at": row["recorded_at"].isoformat()} for row in rows],
+    }
+
+
+class PendingErasureSchema(Schema):
+    user_id = fields.String(metadata={"description": "the owner's pseudonymous id"})
+    reason = fields.String(metadata={"description": "owner_request or inactive"})
+    started_at = fields.DateTime()
+    steps_done = fields.List(fields.String())
+    steps_total = fields.Integer()
+    waiting_on = fields.String(
+        allow_none=True, metadata={"description": "what is still to do and why, in plain words"}
+    )
+    attempts = fields.Integer()
+    last_attempt_at = fields.DateTime(allow_none=True)
+
+
+class PendingErasuresSchema(Schema):
+    erasures = fields.List(fields.Nested(PendingErasureSchema))
+    steps = fields.List(fields.String(), metadata={"description": "every step, in order"})
+
+
+@blp.get("/erasures")
+@api_allows("audit.read")
+@blp.response(200, PendingErasuresSchema)
+def pending_erasures() -> Any:
+    """Erasures asked for and not finished yet, the oldest first: since when, which steps
+    are done, and what the rest waits for (the scheduler retries them every minute).
+    Nothing personal: owners are named by their pseudonymous id."""
+    pending = current_app.extensions["canvass"].eraser.unfinished()
+    return {
+        "erasures": [
+            {
+                "user_id": erasure.user_id,
+                "reason": erasure.reason,
+                "started_at": erasure.started_at,
+                "steps_done": [name for name, _ in STEPS if name in erasure.steps_done],
+                "steps_total": len(STEPS),
+                "waiting_on": erasure.waiting_on,
+                "attempts": erasure.attempts,
+                "last_attempt_at": erasure.last_attempt_at,
+            }
+            for erasure in pending
+        ],
+        "steps": [name for name, _ in STEPS],
     }

@@ -15,8 +15,12 @@ from accounts.auth import current_user, page_allows
 from validation.fields import EARLIEST_DAY, LATEST_DAY, MAX_PAGE, Text
 
 from . import access as a
+from .access_export import download, local_time, readable
 from .anomalies import find
+from .erasure import STEPS
+from .officers import officers, who
 from .timeline import canvass_timeline
+from .words import event_words
 
 bp = Blueprint("audit_pages", __name__, template_folder="templates")
 PER_PAGE = 50
@@ -26,6 +30,12 @@ ACTION_WORDS = {
     "viewed": "viewed the footage you sent",
 }
 FILTERS = ("actor", "case_number", "subject", "action", "agency", "from", "to")
+
+
+@bp.context_processor
+def time_zone() -> dict[str, str]:
+    """The zone every time on the audit pages is shown in."""
+    return {"time_zone": current_app.config["TIME_ZONE"]}
 
 
 class TypedFilters(Schema):
@@ -48,7 +58,21 @@ def my_data() -> ResponseReturnValue:
     assert user is not None
     with _read() as conn:
         rows = a.of_subject(conn, user.user_id)
-    return render_template("audit/my_data.html", rows=rows, words=ACTION_WORDS)
+    erasure = current_app.extensions["canvass"].eraser.progress_of(user.user_id)
+    return render_template(
+        "audit/my_data.html",
+        rows=rows,
+        words=ACTION_WORDS,
+        erasure=erasure if erasure is not None and not erasure.finished else None,
+    )
+
+
+@bp.get("/audit/erasures")
+@page_allows("audit.read")
+def erasures() -> ResponseReturnValue:
+    """Erasures asked for and not finished yet: since when, how far, what they wait for."""
+    pending = current_app.extensions["canvass"].eraser.unfinished()
+    return render_template("audit/erasures.html", pending=pending, steps=STEPS)
 
 
 @bp.get("/audit")
@@ -76,16 +100,18 @@ def search() -> ResponseReturnValue:
         with _read() as conn:
             if shape in ("csv", "jsonl"):
                 rows, _ = a.search(conn, wanted, user.agency or "", 0, 1_000_000)
-                return a.as_download(rows, shape)
+                return download(_services(), rows, shape, _zone())
             rows, total = a.search(conn, wanted, user.agency or "", (page - 1) * PER_PAGE, PER_PAGE)
     with _read() as conn:
-        flags = find(conn, user.agency or "", ZoneInfo(current_app.config["TIME_ZONE"]))
+        flags = find(conn, user.agency or "", _zone())
+    named = officers(_services(), [flag.actor for flag in flags if flag.actor])
     page_html = render_template(
         "audit/search.html",
         flags=flags,
+        flag_actors={flag.actor: who(named, flag.actor, None) for flag in flags if flag.actor},
         values=values,
         errors=errors,
-        rows=rows,
+        rows=readable(_services(), rows, _zone()),
         total=total,
         page=page,
         pages=max(1, -(-total // PER_PAGE)),
@@ -101,18 +127,43 @@ def timeline(canvass_id: str) -> ResponseReturnValue:
     """One canvass from opening to close, with every access it led to."""
     user = current_user()
     assert user is not None
-    services = current_app.extensions["canvass"]
+    services, zone = _services(), _zone()
     events = canvass_timeline(services, canvass_id, user.agency or "")
     query = a.AccessQuery(canvass_id=canvass_id)
     with _read() as conn:
         accesses, _ = a.search(conn, query, user.agency or "", 0, 1_000_000)
+    named = officers(services, (event["actor"] for event in events))
+    shown = [
+        event
+        | {
+            "when": local_time(datetime.fromisoformat(event["recorded_at"]), zone),
+            "what": event_words(event["type"]),
+            "who": who(named, event["actor"], event["role"]),
+        }
+        for event in events
+    ]
     return render_template(
-        "audit/timeline.html", canvass_id=canvass_id, events=events, accesses=accesses
+        "audit/timeline.html",
+        canvass_id=canvass_id,
+        case_number=next(
+            (e["details"].get("case_number") for e in events if e["details"].get("case_number")),
+            None,
+        ),
+        events=shown,
+        accesses=readable(services, accesses, zone),
     )
 
 
+def _services() -> Any:
+    return current_app.extensions["canvass"]
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIME_ZONE"])
+
+
 def _read() -> Any:
-    services = current_app.extensions["canvass"]
+    services = _services()
     return a.read_caught_up(services.projections, services.engine)
 
 

@@ -3,12 +3,21 @@
 Everything here is an aggregate. Counts from 1 to 4 leave this module as "fewer than 5", and
 the sizes of a group of fewer than 5 canvasses are withheld, because one canvass's area or
 window could point at its incident. No identifier, place or person is ever selected.
+
+A month is published only once it has ended and every request sent in it has reached its
+deadline, so its figures no longer change (and the month it appears in says nothing about how
+anyone answered). Publicly, a decline and silence are one figure, "did not provide footage",
+as the investigator's own view has them. The answers add up to the requests sent, so a small
+answer is never shown alone: when any answer of a group is from 1 to 4, every answer of the
+group that is not 0 is withheld, and when the requests themselves are fewer than 5, every
+answer is (complementary suppression: no withheld answer can be worked out by subtraction).
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import MAXYEAR, UTC, datetime
 from typing import Any
@@ -25,8 +34,10 @@ from .projection import event_counts
 
 THRESHOLD = 5
 FEWER_THAN = "fewer than 5"
-ANSWER_KINDS = ("share_now", "will_bring", "no_footage", "decline")
-UNANSWERED = "expired_or_unanswered"
+WITHHELD = "withheld"
+ANSWER_KINDS = ("share_now", "will_bring", "no_footage")
+DID_NOT_PROVIDE = "did_not_provide"  # declined, expired or unanswered: one figure in public
+PUBLISHED_ANSWERS = (*ANSWER_KINDS, DID_NOT_PROVIDE)
 ERASURE_EVENT = "AccountErased"
 
 Shown = int | str
@@ -73,14 +84,20 @@ class _Group:
 Groups = defaultdict[tuple[str, str], _Group]  # (agency, "YYYY-MM") -> figures
 
 
-def transparency_report(conn: sa.Connection, year: int | None = None) -> dict[str, Any]:
-    """The published figures, newest month first, for one year (UTC) or for all time."""
+def transparency_report(
+    conn: sa.Connection, year: int | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """The published figures, newest month first, for one year (UTC) or for all time: closed
+    months only, each once every request sent in it has reached its deadline."""
+    unpublished = unpublished_months(conn, now or datetime.now(UTC))
     groups: Groups = defaultdict(_Group)
     _add_canvasses(conn, groups, year)
     _add_requests(conn, groups, year)
     _add_footage(conn, groups, year)
     erasures = _erasures(conn, year)
-    months = sorted({month for _, month in groups} | set(erasures), reverse=True)
+    for key in [key for key in groups if key[1] in unpublished]:
+        del groups[key]
+    months = sorted(({m for _, m in groups} | set(erasures)) - unpublished, reverse=True)
     # Newest month first, agencies in alphabetical order within it (the sort is stable).
     ordered = sorted(sorted(groups.items()), key=lambda item: item[0][1], reverse=True)
     return {
@@ -91,15 +108,23 @@ def transparency_report(conn: sa.Connection, year: int | None = None) -> dict[st
     }
 
 
-def years_with_figures(conn: sa.Connection) -> list[int]:
-    """The years, newest first, in which anything the report counts happened."""
+def unpublished_months(conn: sa.Connection, now: datetime) -> set[str]:
+    """The current month, and every month with a request still before its deadline."""
+    pending = sa.select(UtcMonth(requests.c.sent_at)).where(requests.c.expires_at > now)
+    return {f"{now.astimezone(UTC):%Y-%m}", *conn.scalars(pending.distinct())}
+
+
+def years_with_figures(conn: sa.Connection, now: datetime | None = None) -> list[int]:
+    """The years, newest first, with a published month in which anything counted happened."""
     months = sa.union(
         sa.select(UtcMonth(canvasses.c.opened_at)),
         sa.select(UtcMonth(requests.c.sent_at)),
         sa.select(UtcMonth(footage.c.received_at)),
         sa.select(event_counts.c.month).where(event_counts.c.type == ERASURE_EVENT),
     )
-    return sorted({int(month[:4]) for month in conn.scalars(months)}, reverse=True)
+    unpublished = unpublished_months(conn, now or datetime.now(UTC))
+    found = set(conn.scalars(months)) - unpublished
+    return sorted({int(month[:4]) for month in found}, reverse=True)
 
 
 def _add_canvasses(conn: sa.Connection, groups: Groups, year: int | None) -> None:
@@ -127,7 +152,7 @@ def _add_requests(conn: sa.Connection, groups: Groups, year: int | None) -> None
     for agency, sent_in, answer, count in conn.execute(query):
         group = groups[agency, sent_in]
         group.requests += count
-        group.answers[answer if answer in ANSWER_KINDS else UNANSWERED] += count
+        group.answers[answer if answer in ANSWER_KINDS else DID_NOT_PROVIDE] += count
 
 
 def _add_footage(conn: sa.Connection, groups: Groups, year: int | None) -> None:
@@ -170,9 +195,21 @@ def _published(agency: str, month: str, group: _Group) -> dict[str, Any]:
         "window_hours": _spread(group.hours, 2, sized),
         "overrides": shown(group.overrides),
         "requests_sent": shown(group.requests),
-        "answers": {kind: shown(group.answers[kind]) for kind in (*ANSWER_KINDS, UNANSWERED)},
+        "answers": answers_shown(group.requests, group.answers),
         "footage_received": shown(group.footage),
     }
+
+
+def answers_shown(requests_sent: int, answers: Mapping[str, int]) -> dict[str, Shown]:
+    """The answers of a group as published, so that none withheld can be worked out from the
+    requests sent (their total) and the others: all withheld when the requests are fewer
+    than 5, every answer that is not 0 withheld when any answer is from 1 to 4."""
+    values = {kind: int(answers.get(kind, 0)) for kind in PUBLISHED_ANSWERS}
+    if 0 < requests_sent < THRESHOLD:
+        return dict.fromkeys(values, WITHHELD)
+    if any(0 < n < THRESHOLD for n in values.values()):
+        return {kind: (WITHHELD if n else 0) for kind, n in values.items()}
+    return dict(values)
 
 
 def _spread(values: list[float], places: int, sized: bool) -> dict[str, float | None]:

@@ -4,7 +4,8 @@
 
 Fills the registry's read model with N cameras (default 1,000,000): 70% around the thirty
 largest US metro areas in proportion to their population, the rest anywhere in the
-continental United States. Then it times `cameras_within` for 250 m and 800 m circles
+continental United States, their places sealed as the projection seals them. Then it times
+`cameras_within` (cells in clear, positions opened in memory) for 250 m and 800 m circles
 around random points of the metro areas, and a scan of every site for the same circles.
 """
 
@@ -16,15 +17,22 @@ import math
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from events_store.database import create_engine
+from events_store.keystore import FileKeyStore
+from events_store.sealing import seal_row
+from events_store.vault import KeyVault
+from registry.cells import cell_of
 from registry.geodesy import Circle, Point
+from registry.projection import CAMERAS, SITES
 from registry.queries import cameras_within
 
 from . import common
@@ -91,25 +99,27 @@ def synthetic_sites(count_cameras: int, rng: random.Random) -> Iterator[tuple[fl
         yield lat, lon, cameras
 
 
-def fill(engine: sa.Engine, count_cameras: int, seed: int) -> list[tuple[float, float]]:
-    """Write the read model directly (this measures searching, not registering)."""
+OWNERS = 1000  # sites share owners, as a city's residents and businesses would
+
+
+def fill(
+    engine: sa.Engine, vault: KeyVault, count_cameras: int, seed: int
+) -> list[tuple[float, float]]:
+    """Write the read model directly, sealed as the projection seals it (this measures
+    searching, not registering)."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
     points: list[tuple[float, float]] = []
-    postgres = engine.dialect.name == "postgresql"
     site_sql = sa.text(
-        "INSERT INTO registry_sites (site_key, site_id, owner_id, kind, label, status,"
-        " latitude, longitude, location_source, contact_for_requests, categories,"
-        " share_exact_location, registered_at, updated_at"
-        + (", location" if postgres else "")
-        + ") VALUES (:key, :site_id, :owner, 'home', 'Home', 'active', :lat, :lon, 'pin',"
-        " true, '[\"all\"]', false, :now, :now" + (", point(:lon, :lat)" if postgres else "") + ")"
+        "INSERT INTO registry_sites (site_id, owner_id, kind, status, cell_row, cell_col,"
+        " private, contact_for_requests, categories, share_exact_location, registered_at,"
+        " updated_at) VALUES (:site_id, :owner, 'home', 'active', :row, :col, :private,"
+        " true, '[\"all\"]', false, :now, :now)"
     )
-    rtree_sql = sa.text("INSERT INTO registry_sites_rtree VALUES (:key, :lat, :lat, :lon, :lon)")
     camera_sql = sa.text(
-        "INSERT INTO registry_cameras (camera_id, site_id, label, bearing_degrees,"
+        "INSERT INTO registry_cameras (camera_id, site_id, private, bearing_degrees,"
         " field_of_view_degrees, range_metres, placement, recording, retention_days,"
-        " updated_at) VALUES (:camera_id, :site_id, 'Camera', :bearing, 90, 30,"
+        " updated_at) VALUES (:camera_id, :site_id, :private, :bearing, 90, 30,"
         " 'outdoor', 'continuous', :days, :now)"
     )
     sites: list[dict[str, Any]] = []
@@ -118,29 +128,32 @@ def fill(engine: sa.Engine, count_cameras: int, seed: int) -> list[tuple[float, 
     def flush() -> None:
         with engine.begin() as conn:
             conn.execute(site_sql, sites)
-            if not postgres:
-                conn.execute(rtree_sql, sites)
             conn.execute(camera_sql, cameras)
         sites.clear()
         cameras.clear()
 
     for key, (lat, lon, count) in enumerate(synthetic_sites(count_cameras, rng), start=1):
-        site_id = f"site-{key}"
+        site_id, owner = f"site-{key}", f"owner-{key % OWNERS}"
+        cell = cell_of(lat, lon)
+        place = {"label": "Home", "address": None, "latitude": lat, "longitude": lon,
+                 "location_source": "pin"}  # fmt: skip
         sites.append(
             {
-                "key": key,
                 "site_id": site_id,
-                "owner": f"owner-{key}",
-                "lat": lat,
-                "lon": lon,
+                "owner": owner,
+                "row": cell.row,
+                "col": cell.col,
+                "private": seal_row(vault, owner, SITES, site_id, place),
                 "now": now,
             }
         )
         for n in range(count):
+            camera_id = f"{site_id}-{n}"
             cameras.append(
                 {
-                    "camera_id": f"{site_id}-{n}",
+                    "camera_id": camera_id,
                     "site_id": site_id,
+                    "private": seal_row(vault, owner, CAMERAS, camera_id, {"label": "Camera"}),
                     "bearing": rng.uniform(0, 360),
                     "days": rng.choice((7, 14, 30)),
                     "now": now,
@@ -150,7 +163,7 @@ def fill(engine: sa.Engine, count_cameras: int, seed: int) -> list[tuple[float, 
         if len(sites) >= 20_000:
             flush()
     flush()
-    if postgres:
+    if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(sa.text("ANALYZE registry_sites"))
             conn.execute(sa.text("ANALYZE registry_cameras"))
@@ -173,12 +186,14 @@ def metro_centers(rng: random.Random, count: int) -> list[Point]:
     return centers
 
 
-def time_queries(engine: sa.Engine, centers: list[Point], radius: float) -> dict[str, Any]:
+def time_queries(
+    engine: sa.Engine, vault: KeyVault, centers: list[Point], radius: float
+) -> dict[str, Any]:
     timings, hits = [], []
     with engine.connect().execution_options(read_only=True) as conn:
         for center in centers:
             started = time.perf_counter()
-            found = cameras_within(conn, center, radius)
+            found = cameras_within(conn, vault, center, radius)
             timings.append(time.perf_counter() - started)
             hits.append(len(found))
     return _summary(timings) | {"mean_cameras_found": round(statistics.mean(hits), 1)}
@@ -205,17 +220,21 @@ def _summary(timings: list[float]) -> dict[str, Any]:
 
 
 def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
-    with common.migrated_database(backend, "registry") as url:
+    with (
+        common.migrated_database(backend, "registry") as url,
+        tempfile.TemporaryDirectory() as keys,
+    ):
         engine = create_engine(url)
+        vault = KeyVault(engine, KeyVault.generate_master_key(), FileKeyStore(Path(keys)))
         started = time.perf_counter()
-        points = fill(engine, args.cameras, seed=11)
+        points = fill(engine, vault, args.cameras, seed=11)
         loaded = time.perf_counter() - started
         rng = random.Random(5)
         result: dict[str, Any] = {"sites": len(points), "load_seconds": round(loaded, 1)}
         for radius in (250.0, 800.0):
             centers = metro_centers(rng, args.queries)
             result[f"{int(radius)}m"] = {
-                "indexed": time_queries(engine, centers, radius),
+                "indexed": time_queries(engine, vault, centers, radius),
                 "brute_force": brute_force(points, centers[: args.brute_force_queries], radius),
             }
         engine.dispose()

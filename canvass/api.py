@@ -86,6 +86,47 @@ def approve(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
     return _service().view(_user(), canvass_id)
 
 
+@blp.post("/canvasses/<canvass_id>/deny")
+@api_allows("canvass.approve")
+@blp.arguments(s.DecisionSchema)
+@blp.response(200, s.CanvassSchema)
+def deny(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
+    """Refuse a canvass waiting for approval, for good; the investigator is told the reason."""
+    _service().deny(_user(), canvass_id, body["reason"])
+    return _service().view(_user(), canvass_id)
+
+
+@blp.post("/canvasses/<canvass_id>/send-back")
+@api_allows("canvass.approve")
+@blp.arguments(s.DecisionSchema)
+@blp.response(200, s.CanvassSchema)
+def send_back(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
+    """Return a canvass waiting for approval to its investigator, to change and submit again."""
+    _service().send_back(_user(), canvass_id, body["reason"])
+    return _service().view(_user(), canvass_id)
+
+
+@blp.put("/canvasses/<canvass_id>")
+@api_allows("canvass.open")
+@blp.arguments(s.NewCanvassSchema)
+@blp.response(200, s.CanvassSchema)
+def revise(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
+    """Change a draft, or a canvass a supervisor sent back; submit it again afterwards."""
+    _service().revise(_user(), canvass_id, s.canvass_details(body))
+    return _service().view(_user(), canvass_id)
+
+
+@blp.post("/canvasses/<canvass_id>/close")
+@api_allows("canvass.dispatch")
+@blp.arguments(s.CloseSchema)
+@blp.response(200, s.CanvassSchema)
+def close(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
+    """Close a dispatched canvass, marking what became of each site's offered footage; the
+    owners who offered it are emailed the outcome."""
+    _service().close(_user(), canvass_id, body["outcomes"])
+    return _service().view(_user(), canvass_id)
+
+
 @blp.post("/canvasses/<canvass_id>/dispatch")
 @api_allows("canvass.dispatch")
 @blp.response(200, s.DispatchSchema)
@@ -130,8 +171,13 @@ def cancel(body: dict[str, Any], canvass_id: str) -> dict[str, Any]:
 @blp.response(200, s.CandidateListSchema)
 def candidate_cameras(canvass_id: str) -> CandidateList:
     """Cameras that may have recorded the incident, ranked: view first, then soonest
-    overwritten, then nearest. Camera facts and a site reference only, never an owner."""
-    return _service().candidates(_user(), canvass_id)
+    overwritten, then nearest. Camera facts and a site reference only, never an owner.
+
+    A site whose owner keeps its exact place to themselves is given by its cell of about
+    100 m: distance from the cell's centre to 100 m, direction to 45 degrees. Only for a
+    submitted canvass: a draft, or a canvass called off, answers 409 (not_allowed_now).
+    Every listing is recorded in the access log."""
+    return _service().candidates(_user(), canvass_id, "api")
 
 
 @blp.put("/requests/footage")
@@ -216,7 +262,7 @@ def export_geojson(canvass_id: str) -> Any:
     service, user = _service(), _user()
     data = exports.geojson(
         service.view(user, canvass_id),
-        service.candidates(user, canvass_id),
+        service.candidates(user, canvass_id, "geojson"),
         service.visits(user, canvass_id),
     )
     return current_app.response_class(json.dumps(data), mimetype="application/geo+json")
@@ -228,5 +274,6 @@ def export_geojson(canvass_id: str) -> Any:
 def export_csv(canvass_id: str) -> Any:
     """Candidates and visits as a table for spreadsheets."""
     service, user = _service(), _user()
-    text = exports.csv_text(service.candidates(user, canvass_id), service.visits(user, canvass_id))
+    found = service.candidates(user, canvass_id, "csv")
+    text = exports.csv_text(found, service.visits(user, canvass_id))
     return current_app.response_class(text, mimetype="text/csv")

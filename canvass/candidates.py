@@ -1,11 +1,19 @@
 """Which registered cameras may have recorded an incident, and how soon their footage goes.
 
-Candidates are the cameras of active sites inside the search area whose owners agreed to
-be asked about this kind of incident. For each: the distance and bearing from the incident,
+Candidates are the cameras of active sites in the search area whose owners agreed to be
+asked about this kind of incident. For each: the distance and bearing from the incident,
 whether the camera's view sector covers the incident point, and when its footage will be
 overwritten (window end + retention days). Ranked: cameras whose view covers the point
 first, then by soonest expiry, then by distance. Cameras whose footage is already gone are
 listed apart as likely overwritten.
+
+An owner who has not agreed to share the exact place of their site is known here only by
+its cell of the coarse grid (registry/cells.py): the site is a candidate when its cell
+touches the search area, and its distance, bearing and view are worked out from the cell's
+centre; its view is taken to cover the incident when it would from some point of the cell
+(better to ask one owner too many than to miss the footage). Everything an investigator
+learns of such a site is then a function of its cell, so no number of canvasses, shifted by
+however little, tells them more than the cell.
 """
 
 from __future__ import annotations
@@ -16,27 +24,35 @@ from datetime import datetime, timedelta
 
 from geographiclib.geodesic import Geodesic
 
-from registry.geodesy import Point
+from registry.cells import Cell, cell_of
+from registry.geodesy import Circle, Point, Polygon
 from registry.queries import CameraHit
 
 _GEOD = Geodesic.WGS84
 _INVERSE = Geodesic.DISTANCE | Geodesic.AZIMUTH
 
 
-# Investigators learn where a camera is only as "about 90 m north-north-east": enough to plan
-# a canvass, not enough to pick out a house. Ranking uses the exact figures.
+# Investigators learn where a consenting owner's camera is only as "about 90 m at 25°":
+# enough to plan a canvass, not enough to pick out a house. A site without that consent is
+# "about 200 m north-east", from its cell's centre.
 DISTANCE_STEP_M = 10
 BEARING_STEP_DEGREES = 5
+CELL_DISTANCE_STEP_M = 100
+CELL_BEARING_STEP_DEGREES = 45
+VIEW_SAMPLES = 7  # points per side of the grid over a cell from which a view is tried
+COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A camera as an investigator sees it: facts, a site reference, no owner identity.
-    Show `about_distance_m` and `about_bearing`, never the exact figures."""
+    """A camera as an investigator sees it: facts, a site reference, no owner identity and
+    no label. Show `about_distance_m` and `about_bearing`, never the exact figures; for a
+    site known by its cell, even the exact figures are the cell centre's."""
 
     site_id: str
     camera_id: str
-    label: str
+    exact_location: bool
+    cell: Cell
     distance_m: float
     bearing_from_incident: float
     view_covers_incident: bool
@@ -48,16 +64,22 @@ class Candidate:
 
     @property
     def about_distance_m(self) -> int:
-        """The distance from the incident, to the nearest 10 metres."""
-        return int(round(self.distance_m / DISTANCE_STEP_M) * DISTANCE_STEP_M)
+        """The distance from the incident, to the nearest 10 metres (100 for a cell)."""
+        step = DISTANCE_STEP_M if self.exact_location else CELL_DISTANCE_STEP_M
+        return int(round(self.distance_m / step) * step)
 
     @property
     def about_bearing(self) -> int:
-        """The direction from the incident, to the nearest 5 degrees (0 to 355)."""
-        return (
-            int(round(self.bearing_from_incident / BEARING_STEP_DEGREES) * BEARING_STEP_DEGREES)
-            % 360
-        )
+        """The direction from the incident, to the nearest 5 degrees (45 for a cell)."""
+        step = BEARING_STEP_DEGREES if self.exact_location else CELL_BEARING_STEP_DEGREES
+        return int(round(self.bearing_from_incident / step) * step) % 360
+
+    @property
+    def direction(self) -> str:
+        """The direction in words: "north-east" for a cell, "25°" for an exact place."""
+        if self.exact_location:
+            return f"{self.about_bearing}°"
+        return COMPASS[self.about_bearing // CELL_BEARING_STEP_DEGREES]
 
 
 @dataclass(frozen=True)
@@ -66,6 +88,11 @@ class CandidateList:
 
     ranked: list[Candidate]
     likely_overwritten: list[Candidate]
+
+    @property
+    def site_ids(self) -> list[str]:
+        """Every listed site, once each, in order."""
+        return list(dict.fromkeys(c.site_id for c in [*self.ranked, *self.likely_overwritten]))
 
 
 def consents_to(hit: CameraHit, category: str) -> bool:
@@ -95,36 +122,121 @@ def candidates(
     window_end: datetime,
     category: str,
     now: datetime,
+    area: Circle | Polygon | None = None,
 ) -> CandidateList:
-    """Rank the cameras found in the area for one incident."""
+    """Rank the cameras found around the area for one incident.
+
+    With `area`, a site sharing its exact place counts when its point is inside, any other
+    when its cell touches the area (so search with `search_reach`); without, every hit is
+    taken to be in the area."""
     usable: list[Candidate] = []
     gone: list[Candidate] = []
     for hit in hits:
         if hit.site_status != "active" or not consents_to(hit, category):
             continue
+        if area is not None and not _in_area(hit, area):
+            continue
         candidate = _candidate(hit, incident, window_end)
         (gone if candidate.footage_expires_at <= now else usable).append(candidate)
-    usable.sort(key=lambda c: (not c.view_covers_incident, c.footage_expires_at, c.distance_m))
-    gone.sort(key=lambda c: (not c.view_covers_incident, c.distance_m))
+    usable.sort(key=lambda c: (not c.view_covers_incident, c.footage_expires_at, *_order(c)))
+    gone.sort(key=lambda c: (not c.view_covers_incident, *_order(c)))
     return CandidateList(usable, gone)
 
 
+def search_reach(area: Circle | Polygon, incident: Point) -> Circle:
+    """A circle around the incident holding every site whose cell may touch the area."""
+    margin = 2 * cell_of(incident.latitude, incident.longitude).size_m
+    if isinstance(area, Circle):
+        return Circle(area.center, area.radius_m + margin)
+    farthest = max(
+        float(_GEOD.Inverse(incident.latitude, incident.longitude, v.latitude, v.longitude)["s12"])
+        for v in area.vertices
+    )
+    return Circle(incident, farthest + margin)
+
+
+def cell_touches(cell: Cell, area: Circle | Polygon) -> bool:
+    """Whether any part of the cell lies in the area."""
+    box = cell.box
+    if isinstance(area, Circle):
+        nearest_latitude = min(max(area.center.latitude, box.south), box.north)
+        nearest_longitude = min(max(area.center.longitude, box.west), box.east)
+        return area.contains(nearest_latitude, nearest_longitude)
+    corners = cell.corners
+    if any(area.contains(p.latitude, p.longitude) for p in corners):
+        return True
+    if any(
+        box.south <= v.latitude <= box.north and box.west <= v.longitude <= box.east
+        for v in area.vertices
+    ):
+        return True
+    edges = list(zip(corners, [*corners[1:], corners[0]], strict=True))
+    outline = list(zip(area.vertices, [*area.vertices[1:], area.vertices[0]], strict=True))
+    return any(_crosses(a, b, c, d) for a, b in edges for c, d in outline)
+
+
+def _in_area(hit: CameraHit, area: Circle | Polygon) -> bool:
+    if hit.share_exact_location:
+        return area.contains(hit.latitude, hit.longitude)
+    return cell_touches(_cell(hit), area)
+
+
+def _cell(hit: CameraHit) -> Cell:
+    cell = getattr(hit, "cell", None)
+    return cell if isinstance(cell, Cell) else cell_of(hit.latitude, hit.longitude)
+
+
+def _order(candidate: Candidate) -> tuple[float, Cell, str, str]:
+    # After view and expiry: the distance (a cell's centre's for a site known by its cell),
+    # then the cell and the ids, so that ties never fall back on an exact position.
+    return (candidate.distance_m, candidate.cell, candidate.site_id, candidate.camera_id)
+
+
+def _spread_over(cell: Cell) -> list[Point]:
+    """Points evenly over the cell, edges included: where a camera of it might stand."""
+    box, steps = cell.box, VIEW_SAMPLES - 1
+    return [
+        Point(
+            box.south + (box.north - box.south) * i / steps,
+            box.west + (box.east - box.west) * j / steps,
+        )
+        for i in range(VIEW_SAMPLES)
+        for j in range(VIEW_SAMPLES)
+    ]
+
+
+def _crosses(a: Point, b: Point, c: Point, d: Point) -> bool:
+    """Whether segments ab and cd cross, in the plane of latitude and longitude (as
+    `Polygon.contains` sees the area)."""
+
+    def side(p: Point, q: Point, r: Point) -> float:
+        return (q.longitude - p.longitude) * (r.latitude - p.latitude) - (
+            q.latitude - p.latitude
+        ) * (r.longitude - p.longitude)
+
+    d1, d2 = side(c, d, a), side(c, d, b)
+    d3, d4 = side(a, b, c), side(a, b, d)
+    return ((d1 > 0) != (d2 > 0)) and ((d3 > 0) != (d4 > 0))
+
+
 def _candidate(hit: CameraHit, incident: Point, window_end: datetime) -> Candidate:
+    cell = _cell(hit)
+    place = hit.position if hit.share_exact_location else cell.centre
     line = _GEOD.Inverse(
-        incident.latitude, incident.longitude, hit.latitude, hit.longitude, _INVERSE
+        incident.latitude, incident.longitude, place.latitude, place.longitude, _INVERSE
     )
     return Candidate(
         site_id=hit.site_id,
         camera_id=hit.camera_id,
-        label=hit.label,
+        exact_location=hit.share_exact_location,
+        cell=cell,
         distance_m=float(line["s12"]),
         bearing_from_incident=float(line["azi1"]) % 360,
-        view_covers_incident=view_covers(
-            hit.position,
-            hit.bearing_degrees,
-            hit.field_of_view_degrees,
-            hit.range_metres,
-            incident,
+        view_covers_incident=any(
+            view_covers(
+                spot, hit.bearing_degrees, hit.field_of_view_degrees, hit.range_metres, incident
+            )
+            for spot in ([place] if hit.share_exact_location else _spread_over(cell))
         ),
         bearing_degrees=hit.bearing_degrees,
         field_of_view_degrees=hit.field_of_view_degrees,

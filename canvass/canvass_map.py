@@ -1,5 +1,6 @@
 """What the canvass page's map draws: each candidate's status as an investigator may see it,
-and the candidates placed by their rounded distance and bearing from the incident."""
+and the candidates placed by their rounded distance and bearing from the incident, or drawn
+as their cell where the owner keeps the exact place to themselves."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ def map_data(
     visits: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """What the canvass map draws. Candidates are placed by their rounded distance and
-    bearing from the incident: the facts the investigator sees, nothing more precise."""
+    bearing from the incident, or drawn as their cell: the facts the investigator sees,
+    nothing more precise."""
     incident = (canvass["incident_latitude"], canvass["incident_longitude"])
     return {
         "incident": incident,
@@ -69,6 +71,7 @@ def map_data(
                 "result": VISIT_RESULT_NAMES.get(visit["result"], visit["result"]),
             }
             for visit in visits
+            if visit["latitude"] is not None  # erased
         ],
     }
 
@@ -76,13 +79,24 @@ def map_data(
 def _candidate(
     incident: tuple[float, float], candidate: Candidate, status: str, rank: int
 ) -> dict[str, Any]:
-    at = Geodesic.WGS84.Direct(
-        incident[0], incident[1], candidate.about_bearing, candidate.about_distance_m
-    )
+    if candidate.exact_location:
+        at = Geodesic.WGS84.Direct(
+            incident[0], incident[1], candidate.about_bearing, candidate.about_distance_m
+        )
+        latitude, longitude = at["lat2"], at["lon2"]
+        cell = None
+    else:  # the cell, and the view drawn from its centre: nothing finer than the cell
+        latitude, longitude = candidate.cell.centre.latitude, candidate.cell.centre.longitude
+        box = candidate.cell.box
+        cell = [
+            [round(box.south, 6), round(box.west, 6)],
+            [round(box.north, 6), round(box.east, 6)],
+        ]
     return {
         "rank": rank,
-        "latitude": round(at["lat2"], 4),  # about 10 m, as coarse as the facts behind it
-        "longitude": round(at["lon2"], 4),
+        "latitude": round(latitude, 4),  # about 10 m, as coarse as the facts behind it
+        "longitude": round(longitude, 4),
+        "cell": cell,
         "bearing": candidate.bearing_degrees,
         "fov": candidate.field_of_view_degrees,
         "range": candidate.range_metres,

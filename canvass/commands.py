@@ -38,6 +38,37 @@ class ApproveOverride:
 
 
 @dataclass(frozen=True)
+class DenyCanvass:
+    canvass_id: str
+    supervisor_id: str
+    supervisor_agency: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SendBackCanvass:
+    canvass_id: str
+    supervisor_id: str
+    supervisor_agency: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviseCanvass:
+    canvass_id: str
+    investigator_id: str
+    case_number: str
+    category: str
+    incident_latitude: float
+    incident_longitude: float
+    window_start: datetime
+    window_end: datetime
+    area: dict[str, Any]
+    justification: str
+    legal_basis: str
+
+
+@dataclass(frozen=True)
 class DispatchCanvass:
     canvass_id: str
     investigator_id: str
@@ -53,7 +84,10 @@ class FinishDispatch:
 @dataclass(frozen=True)
 class CloseCanvass:
     canvass_id: str
-    reason: str = "settled"  # "settled": every request answered or expired; or "deadline"
+    reason: str = "settled"  # "settled": every request answered or expired; "deadline"; or
+    # "investigator": closed by its investigator, with what became of the offered footage
+    investigator_id: str | None = None
+    outcomes: tuple[tuple[str, str], ...] = ()  # (site_id, used | not_needed | returned)
 
 
 @dataclass(frozen=True)
@@ -82,6 +116,7 @@ class RecordVisit:
     contact_made: bool
     revisit_due: str | None
     note: str | None
+    site_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +129,9 @@ CanvassCommand = (
     OpenCanvass
     | SubmitCanvass
     | ApproveOverride
+    | DenyCanvass
+    | SendBackCanvass
+    | ReviseCanvass
     | DispatchCanvass
     | FinishDispatch
     | CloseCanvass

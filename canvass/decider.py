@@ -4,12 +4,13 @@ cancelled or expired. Time is passed in, so the rules are exact in tests."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from registry.geodesy import Circle, Point, Polygon
 from validation.geometry import polygon_problem
+from validation.text import refused_character
 
 from . import commands as c
 from . import events as e
@@ -19,15 +20,17 @@ from .policy import AgencyPolicy, CanvassScope, PolicyReport, check
 LEGAL_BASES = ("owner_consent", "warrant", "exigent_circumstances")
 MAX_JUSTIFICATION = 2000
 MIN_OVERRIDE_REASON = 20
+MIN_DECISION_REASON, MAX_DECISION_REASON = 10, 2000
 MAX_POLYGON_CORNERS = 100
-FINISHED = ("closed", "cancelled", "expired")
+FINISHED = ("closed", "cancelled", "expired", "denied")
+OUTCOMES = ("used", "not_needed", "returned")  # what became of the footage an owner offered
 
 
 @dataclass(frozen=True)
 class CanvassState:
     """What the rules need to know of a canvass."""
 
-    status: str = "none"  # none, draft, submitted, approved, dispatched, closed, ...
+    status: str = "none"  # none, draft, submitted, sent_back, approved, dispatched, closed, ...
     agency: str | None = None
     investigator_id: str | None = None
     scope: CanvassScope | None = None
@@ -36,6 +39,7 @@ class CanvassState:
     planned: tuple[dict[str, Any], ...] = ()  # the requests its dispatch is to create
     not_asked: dict[str, int] = field(default_factory=dict)
     dispatch_finished: bool = True  # False from the plan until every request exists
+    outcomes: dict[str, str] = field(default_factory=dict)  # site_id -> outcome, on closing
 
     @property
     def ended(self) -> bool:
@@ -63,6 +67,10 @@ def decide(
         return _submit(command, state, policy, now)
     if isinstance(command, c.ApproveOverride):
         return _approve_override(command, state)
+    if isinstance(command, (c.DenyCanvass, c.SendBackCanvass)):
+        return _decline(command, state)
+    if isinstance(command, c.ReviseCanvass):
+        return _revise(command, state, policy, now)
     if isinstance(command, c.DispatchCanvass):
         if state.status == "dispatched":
             raise NotAllowedNow("This canvass was sent to its owners already.")
@@ -91,7 +99,9 @@ def decide(
         return [e.VisitRecorded(**vars(command))]
     if isinstance(command, c.CloseCanvass):
         _require(state, "dispatched", "Only a dispatched canvass can be closed.")
-        return [e.CanvassClosed(command.canvass_id, command.reason)]
+        if command.investigator_id is None:
+            return [e.CanvassClosed(command.canvass_id, command.reason)]
+        return _close_by_investigator(command, state)
     if state.status in FINISHED or state.status == "dispatched":
         return []  # expiring twice, or after it went out, changes nothing
     return [e.CanvassExpired(command.canvass_id)]
@@ -138,8 +148,21 @@ def evolve(state: CanvassState, event: e.CanvassEvent) -> CanvassState:
         )
     if isinstance(event, e.DispatchFinished):
         return replace(state, dispatch_finished=True)
+    if isinstance(event, e.CanvassRevised):
+        scope = CanvassScope(
+            event.case_number,
+            event.category,
+            datetime.fromisoformat(event.window_start),
+            datetime.fromisoformat(event.window_end),
+            event.area_m2,
+        )
+        return replace(state, status="draft", scope=scope, exceedances={})
+    if isinstance(event, e.FootageOutcomesMarked):
+        return replace(state, outcomes=dict(event.outcomes))
     status = {
         e.CanvassApproved: "approved",
+        e.CanvassDenied: "denied",
+        e.CanvassSentBack: "sent_back",
         e.CanvassDispatched: "dispatched",
         e.CanvassClosed: "closed",
         e.CanvassCancelled: "cancelled",
@@ -219,8 +242,10 @@ def _checked_area(area: object, center: Point, errors: dict[str, list[str]]) -> 
 def _submit(
     command: c.SubmitCanvass, state: CanvassState, policy: AgencyPolicy, now: datetime
 ) -> list[e.CanvassEvent]:
-    """Within the limits it is approved at once; beyond them it waits for a supervisor."""
-    _require(state, "draft", "Only a draft canvass can be submitted.")
+    """Within the limits it is approved at once; beyond them it waits for a supervisor.
+    A canvass sent back may be submitted again, changed or not."""
+    if state.status not in ("draft", "sent_back"):
+        raise NotAllowedNow("Only a draft canvass, or one sent back to you, can be submitted.")
     _own(state, command.investigator_id)
     assert state.scope is not None
     report = check(state.scope, policy, now)
@@ -250,6 +275,69 @@ def _approve_override(command: c.ApproveOverride, state: CanvassState) -> list[e
         e.OverrideApproved(command.canvass_id, command.supervisor_id, reason, state.exceedances),
         e.CanvassApproved(command.canvass_id, command.supervisor_id),
     ]
+
+
+def _decline(
+    command: c.DenyCanvass | c.SendBackCanvass, state: CanvassState
+) -> list[e.CanvassEvent]:
+    """Deny for good, or send back to be changed: only a canvass waiting for approval, by a
+    supervisor of its agency, with a reason the investigator reads and the log keeps."""
+    _require(state, "submitted", "Only a submitted canvass waits for a decision.")
+    if command.supervisor_agency != state.agency:
+        raise CanvassNotFound(command.canvass_id)
+    reason = decision_reason(command.reason)
+    if isinstance(command, c.DenyCanvass):
+        return [e.CanvassDenied(command.canvass_id, command.supervisor_id, reason)]
+    return [e.CanvassSentBack(command.canvass_id, command.supervisor_id, reason)]
+
+
+def decision_reason(text: str | None) -> str:
+    """A supervisor's reason to deny or send back, trimmed; or a refusal that says what to
+    change."""
+    reason = (text or "").strip()
+    if not MIN_DECISION_REASON <= len(reason) <= MAX_DECISION_REASON:
+        raise InvalidCanvass(
+            {
+                "reason": [
+                    f"Write the reason in {MIN_DECISION_REASON} to {MAX_DECISION_REASON} "
+                    "characters: the investigator reads it and the log keeps it."
+                ]
+            }
+        )
+    if (bad := refused_character(reason, single_line=False)) is not None:
+        code = f"U+{ord(bad):04X}"
+        raise InvalidCanvass({"reason": [f"Remove the invisible control character {code}."]})
+    return reason
+
+
+def _revise(
+    command: c.ReviseCanvass, state: CanvassState, policy: AgencyPolicy, now: datetime
+) -> list[e.CanvassEvent]:
+    """Change a canvass sent back (or still a draft); it is checked as a new one would be."""
+    if state.status not in ("draft", "sent_back"):
+        raise NotAllowedNow("Only a draft canvass, or one sent back to you, can be changed.")
+    _own(state, command.investigator_id)
+    details = {k: v for k, v in vars(command).items() if k not in ("canvass_id", "investigator_id")}
+    opened = _open(
+        c.OpenCanvass(command.canvass_id, state.agency or "", command.investigator_id, **details),
+        policy,
+        now,
+    )
+    given = vars(opened)
+    return [e.CanvassRevised(**{f.name: given[f.name] for f in fields(e.CanvassRevised)})]
+
+
+def _close_by_investigator(command: c.CloseCanvass, state: CanvassState) -> list[e.CanvassEvent]:
+    assert command.investigator_id is not None
+    _own(state, command.investigator_id)
+    outcomes = dict(command.outcomes)
+    wrong = sorted({value for value in outcomes.values() if value not in OUTCOMES})
+    if wrong:
+        raise InvalidCanvass({"outcomes": [f"Choose one of: {', '.join(OUTCOMES)}."]})
+    marked: list[e.CanvassEvent] = []
+    if outcomes:
+        marked.append(e.FootageOutcomesMarked(command.canvass_id, outcomes))
+    return [*marked, e.CanvassClosed(command.canvass_id, "investigator")]
 
 
 def _plan(command: c.DispatchCanvass) -> list[e.CanvassEvent]:

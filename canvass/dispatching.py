@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from accounts.errors import InvalidLink
 from accounts.links import ANSWER_REQUEST, Links
 from events_store import EventStore
 from events_store.handling import fixed_subject, handle
@@ -36,6 +37,7 @@ from .projection import canvasses, requests
 from .queries import (
     camera_labels,
     owners_of,
+    request_context,
     request_summary,
     requests_this_week,
     verified_email,
@@ -85,7 +87,9 @@ class Dispatcher:
         sites), and how many owners are not asked, by reason."""
         planned: list[dict[str, Any]] = []
         not_asked: Counter[str] = Counter()
-        for owner_id, (email, found) in sorted(owners_of(self._engine, ranked).items()):
+        for owner_id, (email, found) in sorted(
+            owners_of(self._engine, self._vault, ranked).items()
+        ):
             if email is None:
                 not_asked["no_contact_on_file"] += 1
             elif requests_this_week(self._engine, owner_id, now) >= self.weekly_cap:
@@ -153,6 +157,15 @@ class Dispatcher:
             self._projections.wait_until(recorded[-1].position, ["canvass_requests"])
         return claim.user_id
 
+    def context(self, token: str) -> dict[str, Any] | None:
+        """What the owner's emailed link is about (see `queries.request_context`); None
+        for a link that is not one of ours."""
+        try:
+            request_id = self._links.read(ANSWER_REQUEST, token).user_id
+        except InvalidLink:
+            return None
+        return request_context(self._engine, self._vault, request_id)
+
     def canvass_ended(self, request_id: str) -> bool:
         """Whether the request's canvass is closed, cancelled or expired."""
         state = REQUEST.fold(self._store.read_stream(request_stream(request_id)))
@@ -194,7 +207,7 @@ class Dispatcher:
             waiting = list(conn.execute(query))
         sent = 0
         for request_id, canvass_id, owner_id, _ in waiting:
-            email = verified_email(self._engine, owner_id)
+            email = verified_email(self._engine, self._vault, owner_id)
             if email is None:
                 continue
             token = self._links.make(ANSWER_REQUEST, request_id, "sent")
@@ -217,7 +230,7 @@ class Dispatcher:
 
     def summary(self, canvass_id: str) -> dict[str, Any]:
         """What investigators may see of the requests (see `queries.request_summary`)."""
-        return request_summary(self._engine, canvass_id)
+        return request_summary(self._engine, canvass_id, self._vault)
 
     # --- plumbing -----------------------------------------------------------------------
 
@@ -226,7 +239,7 @@ class Dispatcher:
     ) -> None:
         """One planned request, with its email, unless its stream has begun already."""
         request_id, owner_id = planned["request_id"], planned["owner_id"]
-        email = verified_email(self._engine, owner_id)
+        email = verified_email(self._engine, self._vault, owner_id)
         scope = canvass.scope
         if email is None or scope is None:
             return  # erased or unverified since the plan: there is no one to ask
@@ -250,7 +263,7 @@ class Dispatcher:
             "window_start": scope.window_start,
             "window_end": scope.window_end,
         }
-        labels = camera_labels(self._engine, planned["camera_ids"])
+        labels = camera_labels(self._engine, self._vault, planned["camera_ids"])
         message = emails.footage_request(email, about, labels, link, expires_at, self.zone)
         outgoing = OutgoingMessage(
             message.recipient, message.subject, message.body, owner_id, message_id_for(request_id)

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from .policy import CATEGORY_NAMES
+from .policy import CATEGORY_NAMES, SQUARE_METRES_PER_SQUARE_MILE
+
+MOMENT = "%d %B %Y %H:%M %Z"  # 14 December 2018 21:40 PST: every time with its zone
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,79 @@ def reminder(recipient: str, link: str) -> Email:
         "your registered sites. Recorders overwrite footage after a while, so if you can,\n"
         "please look soon and answer, even to say you have none or prefer not to help:\n\n"
         f"{link}\n",
+    )
+
+
+def awaiting_approval(recipient: str, canvass: dict[str, Any], link: str, zone: tzinfo) -> Email:
+    """To a supervisor of the agency: a canvass beyond the limits waits for their decision."""
+    start, end = canvass["window_start"].astimezone(zone), canvass["window_end"].astimezone(zone)
+    what = CATEGORY_NAMES.get(canvass["category"], canvass["category"])
+    square_miles = canvass["area_m2"] / SQUARE_METRES_PER_SQUARE_MILE
+    why = "\n".join(
+        f"- {sentence}" for sentences in canvass["exceedances"].values() for sentence in sentences
+    )
+    return Email(
+        recipient,
+        "A canvass waits for your approval",
+        f"Case {canvass['case_number']} ({what}) goes beyond your agency's limits and waits\n"
+        "for your decision.\n\n"
+        f"Place: the incident at {canvass['incident_latitude']:.5f}, "
+        f"{canvass['incident_longitude']:.5f}; an area of {square_miles:.3f} square miles.\n"
+        f"Time: {start:{MOMENT}} to {end:{MOMENT}}.\n\n"
+        f"Why it needs approval:\n{why}\n\n"
+        f"The investigator's reason: {canvass['justification']}\n\n"
+        "Approve it, deny it or send it back with a reason on the approvals page:\n\n"
+        f"{link}\n",
+    )
+
+
+OUTCOME_TEXT = {
+    "used": (
+        "The footage you offered was used in the investigation. Thank you: it helped.\n"
+        "The service keeps an uploaded copy only as long as the agency's rules on evidence\n"
+        "allow, and every time someone opens it is recorded in your access history."
+    ),
+    "not_needed": (
+        "In the end the detectives did not need your footage. Thank you for answering all\n"
+        "the same. Any copy you uploaded is deleted when the service's retention period for\n"
+        "closed canvasses ends; you may delete your own recording now."
+    ),
+    "returned": (
+        "What you handed over (a memory card, a disc or a drive) is being returned to you,\n"
+        "and the detectives need nothing more from you."
+    ),
+}
+
+
+def request_outcome(
+    recipient: str, canvass: dict[str, Any], outcome: str, requests_link: str, zone: tzinfo
+) -> Email:
+    """To an owner who offered footage: what became of it, once the canvass has closed."""
+    start = canvass["window_start"].astimezone(zone)
+    what = CATEGORY_NAMES.get(canvass["category"], "an incident")
+    return Email(
+        recipient,
+        "What became of the footage you offered",
+        "Hello,\n\n"
+        f"Detectives of {canvass['agency']} have closed their canvass about {what} near one of\n"
+        f"your sites on {start:%d %B %Y} at {start:%H:%M %Z} (case {canvass['case_number']}).\n\n"
+        f"{OUTCOME_TEXT[outcome]}\n\n"
+        f"Every request sent to you is listed at {requests_link}\n",
+    )
+
+
+def digest(recipient: str, since: datetime, canvasses: list[dict[str, Any]], zone: tzinfo) -> Email:
+    """To an investigator: what happened on their canvasses since the last digest, one line
+    per kind of news; who declined is never told apart from who has not answered."""
+    parts = []
+    for item in canvasses:
+        lines = "\n".join(f"  - {line}" for line in item["news"])
+        parts.append(f"Case {item['case_number']}:\n{lines}\n  {item['link']}")
+    body = "\n\n".join(parts)
+    return Email(
+        recipient,
+        "News on your canvasses",
+        f"Since {since.astimezone(zone):{MOMENT}}:\n\n{body}\n",
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from events_store.errors import SubjectErasedError
+
 
 class CanvassError(Exception):
     """Base of the canvass domain errors."""
@@ -25,3 +27,15 @@ class CanvassNotFound(CanvassError):
 
 class NotAllowedNow(CanvassError):
     """The canvass is not in a state where this can be done."""
+
+
+class OwnerErased(SubjectErasedError):
+    """The request's owner was erased: nothing of theirs can be received or kept."""
+
+    def __init__(self) -> None:
+        self.subject_id = ""
+        Exception.__init__(
+            self,
+            "The owner this request was sent to has left the registry and their data was "
+            "erased: nothing more can be received for it.",
+        )

@@ -49,6 +49,38 @@ class CanvassApproved(CanvassEvent):
 
 
 @dataclass(frozen=True)
+class CanvassDenied(CanvassEvent):
+    """A supervisor refused a canvass beyond the limits, for good, with a reason."""
+
+    supervisor_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CanvassSentBack(CanvassEvent):
+    """A supervisor returned a canvass to its investigator to change and submit again."""
+
+    supervisor_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CanvassRevised(CanvassEvent):
+    """The investigator changed a canvass that was sent back; it is a draft again."""
+
+    case_number: str
+    category: str
+    incident_latitude: float
+    incident_longitude: float
+    window_start: str  # ISO 8601, UTC
+    window_end: str
+    area: dict[str, Any]
+    area_m2: float
+    justification: str
+    legal_basis: str
+
+
+@dataclass(frozen=True)
 class CanvassDispatched(CanvassEvent):
     pass
 
@@ -74,6 +106,14 @@ class CanvassClosed(CanvassEvent):
 
 
 @dataclass(frozen=True)
+class FootageOutcomesMarked(CanvassEvent):
+    """What became of the footage each site's owner offered, as the investigator marked it
+    on closing: used, not_needed or returned (a site not named counts as not_needed)."""
+
+    outcomes: dict[str, str]  # site_id -> outcome
+
+
+@dataclass(frozen=True)
 class CanvassCancelled(CanvassEvent):
     reason: str
 
@@ -92,14 +132,17 @@ class ExpiryAlertSent(CanvassEvent):
 
 @dataclass(frozen=True)
 class VisitRecorded(CanvassEvent):
-    """A door knocked at, in person, that is not in the registry."""
+    """A door knocked at, in person. Its place, address and note are sealed: for the owner
+    of the registered site it names (erasing them erases it), else for the canvass's visits
+    (forgotten when the canvass's retention ends)."""
 
-    PERSONAL: ClassVar[tuple[str, ...]] = ("address", "note")
+    PERSONAL: ClassVar[tuple[str, ...]] = ("latitude", "longitude", "address", "note")
+    SCHEMA_VERSION: ClassVar[int] = 2  # 2: the position sealed too, and the site named
 
     visit_id: str
     investigator_id: str
-    latitude: float
-    longitude: float
+    latitude: float | None
+    longitude: float | None
     address: str | None
     result: str  # no_answer, no_camera, camera_present
     retention_days: int | None
@@ -107,6 +150,7 @@ class VisitRecorded(CanvassEvent):
     contact_made: bool
     revisit_due: str | None  # ISO date
     note: str | None
+    site_id: str | None = None  # the registered site visited, if the investigator named one
 
 
 EVENT_TYPES: dict[str, type[CanvassEvent]] = {
@@ -116,9 +160,13 @@ EVENT_TYPES: dict[str, type[CanvassEvent]] = {
         CanvassSubmitted,
         OverrideApproved,
         CanvassApproved,
+        CanvassDenied,
+        CanvassSentBack,
+        CanvassRevised,
         CanvassDispatched,
         RequestsPlanned,
         DispatchFinished,
+        FootageOutcomesMarked,
         CanvassClosed,
         CanvassCancelled,
         CanvassExpired,
@@ -126,6 +174,29 @@ EVENT_TYPES: dict[str, type[CanvassEvent]] = {
         ExpiryAlertSent,
     )
 }
+
+
+@dataclass(frozen=True)
+class CandidatesListed(DomainEvent):
+    """Someone was shown a canvass's candidate cameras: an access to the owners' sites,
+    recorded before the list is shown (its own stream per canvass, so that listing never
+    contends with the canvass's commands)."""
+
+    canvass_id: str
+    actor: str
+    role: str | None = None
+    agency: str | None = None
+    case_number: str | None = None
+    legal_basis: str | None = None
+    purpose: str | None = None
+    shown_as: str | None = None  # api, page, geojson, csv, report
+    sites: int = 0
+    site_ids: list[str] | None = None  # the registry's references, never an owner's
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> CandidatesListed:
+        """Rebuild from stored fields, with the defaults for any left out."""
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -206,3 +277,16 @@ REQUEST_EVENT_TYPES: dict[str, type[RequestEvent]] = {
         FootageHandled,
     )
 }
+
+
+@dataclass(frozen=True)
+class DigestsSent(DomainEvent):
+    """Investigators were sent the news of their canvasses recorded after one position of
+    the log up to another: how many items each one's digest held (pseudonymous ids only)."""
+
+    after_position: int
+    up_to_position: int
+    investigators: dict[str, int]  # investigator_id -> items in their digest
+
+
+DIGEST_EVENT_TYPES: dict[str, type[DomainEvent]] = {DigestsSent.type_name(): DigestsSent}

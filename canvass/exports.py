@@ -1,7 +1,9 @@
 """A canvass for the case file: GeoJSON for maps and CSV for spreadsheets.
 
-Candidates appear as camera facts and a site reference, never with an owner or a position;
-the area, the incident and the door-to-door visits the investigators recorded do have one.
+Candidates appear as camera facts and a site reference, never with an owner or a position
+(a site whose owner keeps the exact place to themselves has its cell of about 100 m as its
+geometry); the area, the incident and the door-to-door visits the investigators recorded do
+have one.
 """
 
 from __future__ import annotations
@@ -39,11 +41,14 @@ def geojson(
         ("candidate", found.ranked),
         ("likely_overwritten", found.likely_overwritten),
     ):
-        features += [_feature(None, kind=status, **_facts(c)) for c in group]
+        features += [_feature(_cell_geometry(c), kind=status, **_facts(c)) for c in group]
     for visit in visits:
+        erased = visit["latitude"] is None
         features.append(
             _feature(
-                {"type": "Point", "coordinates": [visit["longitude"], visit["latitude"]]},
+                None
+                if erased
+                else {"type": "Point", "coordinates": [visit["longitude"], visit["latitude"]]},
                 kind="visit",
                 result=visit["result"],
                 contact_made=visit["contact_made"],
@@ -62,6 +67,8 @@ def csv_text(found: CandidateList, visits: list[dict[str, Any]]) -> str:
         "reference",
         "distance_m",
         "bearing_from_incident",
+        "direction",
+        "exact_location",
         "view_covers_incident",
         "retention_days",
         "footage_expires_at",
@@ -88,10 +95,19 @@ def _facts(candidate: Candidate) -> dict[str, Any]:
         "camera_id": candidate.camera_id,
         "distance_m": candidate.about_distance_m,
         "bearing_from_incident": candidate.about_bearing,
+        "direction": candidate.direction,
+        "exact_location": candidate.exact_location,
         "view_covers_incident": candidate.view_covers_incident,
         "retention_days": candidate.retention_days,
         "footage_expires_at": candidate.footage_expires_at.isoformat(),
     }
+
+
+def _cell_geometry(candidate: Candidate) -> dict[str, Any] | None:
+    if candidate.exact_location:
+        return None
+    ring = [[round(p.longitude, 6), round(p.latitude, 6)] for p in candidate.cell.corners]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
 
 
 def _ring(canvass: dict[str, Any]) -> list[list[float]]:

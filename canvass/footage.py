@@ -13,7 +13,8 @@ import hashlib
 import os
 import struct
 import tempfile
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -83,6 +84,36 @@ class FootageStore:
             raise FootageRejected("That is not a SHA-256.")
         return self.root / sha256[:2] / sha256
 
+    def stored(self) -> Iterator[tuple[str | None, Path]]:
+        """Every file under the root: (its SHA-256, its path), or (None, its path) for an
+        upload's temporary file or anything else that is not a kept file."""
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file():
+                name = path.name
+                kept = path.parent.parent == self.root and self._is_hash(name)
+                yield (name if kept and path.parent.name == name[:2] else None), path
+
+    def sweep(self, referenced: set[str], older_than_seconds: float) -> int:
+        """Remove every file no one refers to (nor a hash of `referenced`) that was last
+        written more than `older_than_seconds` ago (younger ones may be an upload in
+        progress, or one whose record is being written); return how many went."""
+        removed = 0
+        cutoff = time.time() - older_than_seconds
+        for sha256, path in list(self.stored()):
+            if sha256 in referenced or path.stat().st_mtime > cutoff:
+                continue
+            path.unlink(missing_ok=True)
+            removed += 1
+            if path.parent != self.root and not any(path.parent.iterdir()):
+                path.parent.rmdir()
+        return removed
+
+    @staticmethod
+    def _is_hash(name: str) -> bool:
+        return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
+
     def delete(self, sha256: str) -> bool:
         """Remove a file (retention purge, erasure); whether there was one."""
         path = self.path_of(sha256)
@@ -142,3 +173,28 @@ def _check_iso_boxes(file: BinaryIO, size: int) -> None:
         offset += length
     if b"moov" not in seen:
         raise FootageRejected(_TRUNCATED)
+
+
+# What a kept file is called when it is downloaded, by what its content is.
+_DOWNLOAD_KINDS = {
+    "mp4": ("mp4", "video/mp4"),
+    "mov": ("mov", "video/quicktime"),
+    "avi": ("avi", "video/x-msvideo"),
+    "matroska": ("mkv", "video/x-matroska"),
+    "webm": ("webm", "video/webm"),
+    "mpeg-ps": ("mpg", "video/mpeg"),
+    "mpeg-ts": ("ts", "video/mp2t"),
+}
+
+
+def download_kind(path: Path, container: str) -> tuple[str, str]:
+    """The file name extension and media type a kept file downloads with: its container,
+    told apart further by its content (a QuickTime MOV is an ISO file like an MP4; a WebM
+    is a Matroska file)."""
+    with path.open("rb") as file:
+        head = file.read(4096)
+    if container == "mp4" and head[8:12] == b"qt  ":
+        container = "mov"
+    elif container == "matroska" and b"\x42\x82\x84webm" in head:
+        container = "webm"
+    return _DOWNLOAD_KINDS.get(container, ("video", "application/octet-stream"))

@@ -63,10 +63,13 @@ def _typed_time(text: str, key: str, zone: tzinfo, errors: dict[str, list[str]])
 
 
 def _place(form: dict[str, str], errors: dict[str, list[str]], geocode: bool) -> Any:
+    """The incident's place: the typed address when that was the last thing the person did
+    (the page says which in `placed_by`), else the coordinates, else the address."""
     latitude, longitude = form.get("latitude", "").strip(), form.get("longitude", "").strip()
-    if latitude or longitude:
-        return {"latitude": latitude or None, "longitude": longitude or None}
     address = form.get("address", "").strip()
+    by_address = form.get("placed_by") == "address" and address
+    if (latitude or longitude) and not by_address:
+        return {"latitude": latitude or None, "longitude": longitude or None}
     if address and geocode:
         places = candidates(address)
         if len(places) == 1:
@@ -76,6 +79,10 @@ def _place(form: dict[str, str], errors: dict[str, list[str]], geocode: bool) ->
             if not places
             else "This address matches several places. Add the town, or click the map."
         ]
+    elif by_address and latitude and longitude:  # the live check: the page found the address
+        return {"latitude": latitude, "longitude": longitude}
+    elif by_address:
+        errors["incident"] = ["Put the address on the map: press Enter in the address field."]
     elif not address:
         errors["incident"] = ["Click the map where it happened, or give its address."]
     return None
@@ -83,19 +90,42 @@ def _place(form: dict[str, str], errors: dict[str, list[str]], geocode: bool) ->
 
 def _area(form: dict[str, str], errors: dict[str, list[str]]) -> Any:
     if form.get("shape", "circle") == "polygon":
-        try:
-            corners = json.loads(form.get("polygon") or "[]")
-        except (ValueError, RecursionError):
-            corners = None
-        if not corners:
-            errors["polygon"] = ["Draw the area on the map: click each corner in turn."]
-            return None
-        return {"polygon": corners}
+        corners = _typed_corners(form.get("corners", ""), errors)
+        if corners is None and "corners" not in errors:
+            try:
+                corners = json.loads(form.get("polygon") or "[]")
+            except (ValueError, RecursionError):
+                corners = None
+        if not corners and "corners" not in errors:
+            errors["corners"] = [
+                "Draw the area on the map (click each corner in turn), or type its corners."
+            ]
+        return {"polygon": corners} if corners else None
     radius = form.get("radius_m", "").strip()
     if not radius:
         errors["radius_m"] = ["Give the radius in metres, e.g. 250."]
         return None
     return {"radius_m": radius}
+
+
+def _typed_corners(text: str, errors: dict[str, list[str]]) -> list[list[float]] | None:
+    """Corners typed one a line as 'latitude, longitude'; None when nothing is typed."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return None
+    corners = []
+    for number, line in enumerate(lines, 1):
+        parts = [part for part in line.replace(",", " ").split() if part]
+        try:
+            latitude, longitude = (float(part) for part in parts)
+        except ValueError:
+            errors["corners"] = [
+                f"Corner {number} ({line[:40]}) is not a latitude and a longitude, like "
+                "37.7601, -122.4148."
+            ]
+            return None
+        corners.append([latitude, longitude])
+    return corners
 
 
 def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -117,33 +147,63 @@ def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+VISIT_FIELDS = (
+    "address",
+    "latitude",
+    "longitude",
+    "result",
+    "retention_days",
+    "clock_offset_seconds",
+    "contact_made",
+    "revisit_due",
+    "note",
+    "site_id",
+)
+
+
 def visit_from_form(form: dict[str, str]) -> dict[str, Any]:
     """The visit form's fields as a door-to-door visit, or InvalidCanvass field by field.
     A visit placed by its address alone is looked up in the geocoder."""
     body: dict[str, Any] = {
-        "latitude": form.get("latitude") or None,
-        "longitude": form.get("longitude") or None,
-        "address": form.get("address") or None,
+        "latitude": form.get("latitude", "").strip() or None,
+        "longitude": form.get("longitude", "").strip() or None,
+        "address": form.get("address", "").strip() or None,
         "result": form.get("result", ""),
         "retention_days": whole_number(form.get("retention_days")),
         "clock_offset_seconds": whole_number(form.get("clock_offset_seconds")),
         "contact_made": form.get("contact_made") == "yes",
         "revisit_due": form.get("revisit_due") or None,
         "note": form.get("note") or None,
+        "site_id": form.get("site_id") or None,
     }
-    if body["latitude"] is None and body["longitude"] is None and body["address"]:
-        errors: dict[str, list[str]] = {}
-        place = _place({"address": body["address"]}, errors, geocode=True)
-        if errors:
-            raise InvalidCanvass(errors)
-        body |= place
+    errors: dict[str, list[str]] = {}
+    if body["latitude"] is None and body["longitude"] is None:
+        if body["address"]:
+            body |= _place({"address": body["address"]}, errors, geocode=True) or {}
+        else:
+            errors["address"] = ["Click the map at the door you knocked on, or type its address."]
+    if not body["result"]:
+        errors["result"] = ["Choose what you found at the door."]
     try:
         visit: dict[str, Any] = NewVisitSchema().load(body)
     except ValidationError as invalid:
-        raise InvalidCanvass(flatten(invalid.messages)) from None
+        for key, messages in flatten(invalid.messages).items():
+            if key in ("latitude", "longitude") and "address" in errors:
+                continue  # said once, beside the address: where the door is
+            errors.setdefault(key, _visit_message(key, messages))
+    if errors:
+        raise InvalidCanvass(errors)
     if visit["revisit_due"] is not None:
         visit["revisit_due"] = visit["revisit_due"].isoformat()
     return visit
+
+
+def _visit_message(key: str, messages: list[str]) -> list[str]:
+    if key == "result":
+        return ["Choose what you found at the door."]
+    if key in ("latitude", "longitude") and "This field cannot be empty." in messages:
+        return [f"Give the {key} too, or click the map at the door."]
+    return messages
 
 
 def whole_number(text: str | None) -> int | str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any
 
@@ -13,28 +13,45 @@ import sqlalchemy as sa
 
 from accounts.handlers import User
 from accounts.projection import users
-from events_store import EventStore, RecordedEvent
+from accounts.queries import accounts, email_of, verified_emails
+from events_store import ANY, EventStore, RecordedEvent
 from events_store.handling import fixed_subject, handle
 from events_store.outbox import OutgoingMessage
 from events_store.projections import ProjectionRunner
+from events_store.sealing import open_row, to_new_event
 from events_store.vault import KeyVault
-from registry.geodesy import Circle, Point
-from registry.projection import cameras
-from registry.queries import cameras_within, cameras_within_polygon
+from registry.geodesy import Point
+from registry.projection import cameras, sites
+from registry.queries import cameras_within
 
 from . import commands as c
 from . import emails
-from .candidates import CandidateList, candidates
+from . import events as e
+from .candidates import CandidateList, candidates, search_reach
 from .decider import CanvassState, area_of, decide, preview
+from .digest import Digests
 from .dispatching import Dispatcher
-from .errors import CanvassNotFound, NotAllowedNow
-from .policy import SQUARE_METRES_PER_SQUARE_MILE, AgencyPolicy
-from .projection import canvasses, footage, requests, visits
-from .streams import CANVASS, canvass_stream
+from .errors import CanvassNotFound, InvalidCanvass, NotAllowedNow
+from .policy import CATEGORY_NAMES, SQUARE_METRES_PER_SQUARE_MILE, AgencyPolicy, check
+from .projection import VISIT_PRIVATE, canvasses, footage, requests, visits
+from .streams import CANVASS, canvass_stream, listing_stream
 
 __all__ = ["CANVASS", "CanvassService", "canvass_stream"]
 
 INVESTIGATOR, SUPERVISOR = "investigator", "supervisor"
+# Candidates are listed once a canvass is submitted, for as long as it is being worked on or
+# its results are read; never for a draft, nor once it is called off.
+LISTED_WHEN = ("submitted", "approved", "dispatched", "closed")
+NOT_SUBMITTED = "Submit the canvass to see the cameras that may have recorded it."
+CALLED_OFF = "This canvass was called off: it lists no cameras any more."
+EXPIRED = "This canvass expired before it was sent out: it lists no cameras any more."
+NOT_LISTED = {
+    "expired": EXPIRED,
+    "denied": "A supervisor denied this canvass: it lists no cameras.",
+    "sent_back": "A supervisor sent this canvass back: change it or submit it again to see "
+    "the cameras that may have recorded it.",
+}
+NOTICE_NAMESPACE = uuid.UUID("3f1e7c2a-9b64-4d08-b5a3-c2e81f0d7a56")
 
 
 class CanvassService:
@@ -49,6 +66,8 @@ class CanvassService:
         policy_for: Callable[[str], AgencyPolicy],
         clock: Callable[[], datetime],
         dispatcher: Dispatcher,
+        public_url: Callable[[], str] = lambda: "",
+        zone: tzinfo = UTC,
     ) -> None:
         self._store = store
         self._vault = vault
@@ -57,6 +76,9 @@ class CanvassService:
         self._policy_for = policy_for
         self.clock = clock  # replaceable, so that tests and jobs can set the time
         self.dispatcher = dispatcher
+        self._public_url = public_url
+        self.zone = zone  # the time zone emails speak in
+        self.digests = Digests(store, vault, engine, projections, public_url, zone)
 
     def open(self, investigator: User, details: dict[str, Any]) -> str:
         """Open a draft canvass; refusals are reported field by field."""
@@ -89,9 +111,53 @@ class CanvassService:
         }
 
     def submit(self, investigator: User, canvass_id: str) -> None:
-        """Submit: approved at once within the limits, else sent to a supervisor."""
+        """Submit: approved at once within the limits, else sent to a supervisor, and the
+        agency's supervisors are emailed (with the submission, in one append)."""
+        canvass = self._visible(investigator, canvass_id)
+        stored = self._store.read_stream(canvass_stream(canvass_id))
+        state = CANVASS.fold(stored)
+        messages: list[OutgoingMessage] = []
+        if state.scope is not None and state.status in ("draft", "sent_back"):
+            report = check(state.scope, self._policy_for(state.agency or ""), self.clock())
+            if not report.refusals and not report.within_limits:
+                waiting = canvass | {"exceedances": report.exceedances}
+                messages = self._supervisors_told(waiting, len(stored))
+        command = c.SubmitCanvass(canvass_id, investigator.user_id)
+        self._execute(investigator, command, messages=messages)
+
+    def deny(self, supervisor: User, canvass_id: str, reason: str) -> None:
+        """A supervisor refuses a canvass beyond the limits, for good, with a reason."""
+        self._visible(supervisor, canvass_id)
+        agency = supervisor.agency or ""
+        self._execute(supervisor, c.DenyCanvass(canvass_id, supervisor.user_id, agency, reason))
+
+    def send_back(self, supervisor: User, canvass_id: str, reason: str) -> None:
+        """A supervisor returns a canvass to its investigator to change, with a reason."""
+        self._visible(supervisor, canvass_id)
+        agency = supervisor.agency or ""
+        command = c.SendBackCanvass(canvass_id, supervisor.user_id, agency, reason)
+        self._execute(supervisor, command)
+
+    def revise(self, investigator: User, canvass_id: str, details: dict[str, Any]) -> None:
+        """Change a canvass that was sent back (it is a draft again, to submit)."""
         self._visible(investigator, canvass_id)
-        self._execute(investigator, c.SubmitCanvass(canvass_id, investigator.user_id))
+        self._execute(investigator, c.ReviseCanvass(canvass_id, investigator.user_id, **details))
+
+    def close(self, investigator: User, canvass_id: str, outcomes: dict[str, str]) -> None:
+        """The investigator closes a dispatched canvass, marking what became of each site's
+        offered footage (unmarked: not needed); the owners who offered it are told."""
+        canvass = self._visible(investigator, canvass_id)
+        offered = {row["site_id"] for row in self._offers(canvass_id)}
+        unknown = sorted(set(outcomes) - offered)
+        if unknown:
+            raise InvalidCanvass(
+                {"outcomes": ["Mark only the sites whose owners offered footage for this canvass."]}
+            )
+        messages = self._owners_told(canvass, outcomes)
+        command = c.CloseCanvass(
+            canvass_id, "investigator", investigator.user_id, tuple(sorted(outcomes.items()))
+        )
+        self._execute(investigator, command, messages=messages)
 
     def approve_override(self, supervisor: User, canvass_id: str, reason: str) -> None:
         """A supervisor lets a canvass exceed the limits, with a recorded reason."""
@@ -105,7 +171,7 @@ class CanvassService:
         self._visible(investigator, canvass_id)
         now = self.clock()
         if not self._dispatch_unfinished(canvass_id):
-            found = self.candidates(investigator, canvass_id)
+            found = self._find(self._visible(investigator, canvass_id))
             planned, not_asked = self.dispatcher.plan(canvass_id, found.ranked, now)
             command = c.DispatchCanvass(canvass_id, investigator.user_id, planned, not_asked)
             try:
@@ -143,17 +209,60 @@ class CanvassService:
             rows = conn.execute(query.order_by(canvasses.c.opened_at.desc()))
             return [_view(row._mapping) for row in rows]
 
-    def candidates(self, user: User, canvass_id: str) -> CandidateList:
-        """The cameras that may have recorded the incident, ranked; no owner identity."""
+    def candidates(self, user: User, canvass_id: str, shown_as: str = "api") -> CandidateList:
+        """The cameras that may have recorded the incident, ranked; no owner identity.
+
+        Only for a submitted canvass (NotAllowedNow for a draft, or one called off); each
+        listing is recorded first, as an access to the sites listed (`shown_as`: api, page,
+        geojson, csv or report)."""
         canvass = self._visible(user, canvass_id)
+        if canvass["status"] == "draft":
+            raise NotAllowedNow(NOT_SUBMITTED)
+        if canvass["status"] not in LISTED_WHEN:
+            raise NotAllowedNow(NOT_LISTED.get(canvass["status"], CALLED_OFF))
+        found = self._find(canvass)
+        self._record_listing(user, canvass, found, shown_as)
+        return found
+
+    def candidates_or_why(
+        self, user: User, canvass_id: str, shown_as: str
+    ) -> tuple[CandidateList, str | None]:
+        """For pages: the candidates, or none and why the canvass lists none now."""
+        try:
+            return self.candidates(user, canvass_id, shown_as), None
+        except NotAllowedNow as not_now:
+            return CandidateList([], []), str(not_now)
+
+    def _find(self, canvass: dict[str, Any]) -> CandidateList:
         incident = Point(canvass["incident_latitude"], canvass["incident_longitude"])
         shape, _ = area_of(canvass["area"], incident)
+        reach = search_reach(shape, incident)  # wide enough for every cell touching the area
         with self._engine.connect().execution_options(read_only=True) as conn:
-            if isinstance(shape, Circle):
-                hits = cameras_within(conn, incident, shape.radius_m)
-            else:
-                hits = cameras_within_polygon(conn, shape)
-        return candidates(hits, incident, canvass["window_end"], canvass["category"], self.clock())
+            hits = cameras_within(conn, self._vault, reach.center, reach.radius_m)
+        return candidates(
+            hits, incident, canvass["window_end"], canvass["category"], self.clock(), shape
+        )
+
+    def _record_listing(
+        self, user: User, canvass: dict[str, Any], found: CandidateList, shown_as: str
+    ) -> None:
+        what = CATEGORY_NAMES.get(canvass["category"], canvass["category"])
+        site_ids = found.site_ids
+        event = e.CandidatesListed(
+            canvass_id=canvass["canvass_id"],
+            actor=user.user_id,
+            role=user.role,
+            agency=user.agency,
+            case_number=canvass["case_number"],
+            legal_basis=canvass["legal_basis"],
+            purpose=f"canvass for {what}",
+            shown_as=shown_as,
+            sites=len(site_ids),
+            site_ids=site_ids,
+        )
+        metadata = {"actor": user.user_id, "role": user.role, "agency": user.agency}
+        new = to_new_event(self._vault, user.user_id, event, metadata)
+        self._store.append(listing_stream(canvass["canvass_id"]), [new], ANY)
 
     def alert_expiring(self, now: datetime) -> int:
         """Tell investigators, once per request, when unanswered footage will be overwritten
@@ -172,7 +281,14 @@ class CanvassService:
                 partial(_alert, canvass["canvass_id"], tuple(request_ids)),
                 fixed_subject(canvass["investigator_id"]),
                 {"actor": "scheduler", "role": "system"},
-                [OutgoingMessage(message.recipient, message.subject, message.body)],
+                [
+                    OutgoingMessage(
+                        message.recipient,
+                        message.subject,
+                        message.body,
+                        canvass["investigator_id"],
+                    )
+                ],
             )
             alerted += bool(recorded)
         return alerted
@@ -213,6 +329,8 @@ class CanvassService:
                 reason = "deadline"
             else:
                 continue
+            canvass = self._visible_to_agency(row.canvass_id)
+            marked = CANVASS.fold(self._store.read_stream(canvass_stream(row.canvass_id)))
             closed += bool(
                 handle(
                     self._store,
@@ -222,6 +340,7 @@ class CanvassService:
                     partial(_close, row.canvass_id, reason, now),
                     fixed_subject(row.investigator_id),
                     {"actor": "scheduler", "role": "system"},
+                    self._owners_told(canvass, marked.outcomes),
                 )
             )
         if closed:
@@ -248,12 +367,77 @@ class CanvassService:
                     due.setdefault(canvass["canvass_id"], (canvass, []))[1].append(row.request_id)
         return list(due.values())
 
-    def _email_of(self, user_id: str) -> str | None:
+    def _supervisors_told(self, canvass: dict[str, Any], version: int) -> list[OutgoingMessage]:
+        """The email to each supervisor of the canvass's agency that it waits for them; its id
+        names the canvass, the submission and the supervisor, so it goes once."""
+        query = sa.select(users.c.user_id).where(
+            users.c.role == SUPERVISOR, users.c.agency == canvass["agency"]
+        )
         with self._engine.connect().execution_options(read_only=True) as conn:
-            email = conn.execute(
-                sa.select(users.c.email).where(users.c.user_id == user_id)
-            ).scalar()
-        return str(email) if email else None
+            ids = sorted(conn.execute(query).scalars())
+        link = f"{self._public_url()}/approvals"
+        messages = []
+        for user_id, found in sorted(accounts(self._engine, self._vault, ids).items()):
+            if found.email is None:
+                continue
+            email = emails.awaiting_approval(found.email, canvass, link, self.zone)
+            message_id = uuid.uuid5(
+                NOTICE_NAMESPACE, f"{canvass['canvass_id']}|{version}|{user_id}"
+            )
+            messages.append(
+                OutgoingMessage(
+                    email.recipient, email.subject, email.body, user_id, str(message_id)
+                )
+            )
+        return messages
+
+    def _offers(self, canvass_id: str) -> list[dict[str, Any]]:
+        """The canvass's requests whose owners offered footage (or sent some)."""
+        sent_some = sa.exists().where(footage.c.request_id == requests.c.request_id)
+        query = sa.select(requests.c.request_id, requests.c.site_id, requests.c.owner_id).where(
+            requests.c.canvass_id == canvass_id,
+            sa.or_(requests.c.answer.in_(("share_now", "will_bring")), sent_some),
+        )
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            return [
+                dict(row._mapping) for row in conn.execute(query.order_by(requests.c.request_id))
+            ]
+
+    def _owners_told(
+        self, canvass: dict[str, Any], outcomes: dict[str, str]
+    ) -> list[OutgoingMessage]:
+        """The email to each owner who offered footage, saying what became of it (not needed
+        where the investigator marked nothing); one per request, ever."""
+        self._projections.catch_up(["canvass_requests"])
+        offers = self._offers(canvass["canvass_id"])
+        addresses = verified_emails(self._engine, self._vault, [o["owner_id"] for o in offers])
+        link = f"{self._public_url()}/my-requests"
+        messages = []
+        for offer in offers:
+            address = addresses.get(offer["owner_id"])
+            if address is None:
+                continue
+            outcome = outcomes.get(offer["site_id"], "not_needed")
+            email = emails.request_outcome(address, canvass, outcome, link, self.zone)
+            message_id = uuid.uuid5(NOTICE_NAMESPACE, f"{offer['request_id']}|outcome")
+            messages.append(
+                OutgoingMessage(
+                    email.recipient, email.subject, email.body, offer["owner_id"], str(message_id)
+                )
+            )
+        return messages
+
+    def _visible_to_agency(self, canvass_id: str) -> dict[str, Any]:
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            row = conn.execute(
+                sa.select(canvasses).where(canvasses.c.canvass_id == canvass_id)
+            ).first()
+        if row is None:
+            raise CanvassNotFound(canvass_id)
+        return _view(row._mapping)
+
+    def _email_of(self, user_id: str) -> str | None:
+        return email_of(self._engine, self._vault, user_id)
 
     def _visible(self, user: User, canvass_id: str) -> dict[str, Any]:
         with self._engine.connect().execution_options(read_only=True) as conn:
@@ -267,25 +451,75 @@ class CanvassService:
         return _view(row._mapping)
 
     def record_visit(self, investigator: User, canvass_id: str, visit: dict[str, Any]) -> str:
-        """Log a door-to-door visit; its address and note are sealed for the canvass."""
-        self._visible(investigator, canvass_id)
+        """Log a door-to-door visit. Its place, address and note are sealed: for the owner of
+        the candidate site it names (so erasing the owner erases it), else for the canvass's
+        visits, forgotten when the canvass's retention ends."""
+        canvass = self._visible(investigator, canvass_id)
         visit_id = str(uuid.uuid4())
         command = c.RecordVisit(canvass_id, investigator.user_id, visit_id, **visit)
-        self._execute(investigator, command, subject=f"visits-{canvass_id}")
+        subject = visits_subject(canvass_id)
+        if command.site_id:
+            subject = self._visited_owner(canvass, command.site_id)
+        self._execute(investigator, command, subject=subject)
         return visit_id
 
+    def _visited_owner(self, canvass: dict[str, Any], site_id: str) -> str:
+        listed = canvass["status"] in LISTED_WHEN and site_id in self._find(canvass).site_ids
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            owner = conn.execute(
+                sa.select(sites.c.owner_id).where(sites.c.site_id == site_id)
+            ).scalar()
+        if not listed or owner is None:
+            raise InvalidCanvass({"site_id": ["Choose one of this canvass's candidate sites."]})
+        return str(owner)
+
     def visits(self, user: User, canvass_id: str) -> list[dict[str, Any]]:
-        """The canvass's door-to-door log, oldest first."""
+        """The canvass's door-to-door log, oldest first, places and notes opened (None where
+        they were erased)."""
         self._visible(user, canvass_id)
         query = (
             sa.select(visits)
             .where(visits.c.canvass_id == canvass_id)
-            .order_by(visits.c.recorded_at)
+            .order_by(visits.c.recorded_at, visits.c.visit_id)
         )
         with self._engine.connect().execution_options(read_only=True) as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+        for row in rows:
+            sealed = row.pop("private")
+            opened = open_row(self._vault, sealed, visits.name, row["visit_id"]) or {}
+            row.update({name: opened.get(name) for name in VISIT_PRIVATE})
+        return rows
 
-    def _execute(self, user: User, command: Any, subject: str | None = None) -> list[RecordedEvent]:
+    def forget_ended_visits(self, now: datetime, keep: timedelta) -> int:
+        """Forget the key of the visits of canvasses that ended more than `keep` ago (those
+        not at a registered site): their places, addresses and notes become unreadable
+        everywhere, log included. Return how many canvasses' visits were forgotten."""
+        query = (
+            sa.select(canvasses.c.canvass_id)
+            .where(
+                canvasses.c.status.in_(("closed", "cancelled", "expired")),
+                canvasses.c.updated_at <= now - keep,
+                sa.exists().where(visits.c.canvass_id == canvasses.c.canvass_id),
+            )
+            .order_by(canvasses.c.canvass_id)
+        )
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            ended = list(conn.execute(query).scalars())
+        forgotten = 0
+        for canvass_id in ended:
+            subject = visits_subject(canvass_id)
+            if not self._vault.is_forgotten(subject):
+                self._vault.forget(subject)
+                forgotten += 1
+        return forgotten
+
+    def _execute(
+        self,
+        user: User,
+        command: Any,
+        subject: str | None = None,
+        messages: list[OutgoingMessage] | None = None,
+    ) -> list[RecordedEvent]:
         metadata = {"actor": user.user_id, "role": user.role, "agency": user.agency}
         policy = self._policy_for(user.agency or "")
         now = self.clock()
@@ -297,10 +531,16 @@ class CanvassService:
             lambda state: decide(command, state, policy, now),
             lambda _: subject or user.user_id,
             metadata,
+            messages or (),
         )
         if recorded:
             self._projections.wait_until(recorded[-1].position, ["canvass"])
         return recorded
+
+
+def visits_subject(canvass_id: str) -> str:
+    """Whose key seals a canvass's visits that name no registered site."""
+    return f"visits-{canvass_id}"
 
 
 def _view(row: Any) -> dict[str, Any]:

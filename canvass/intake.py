@@ -1,5 +1,6 @@
 """Footage from owners into the case: receiving files, handing them out with a custody
-record, and the case package (files, a manifest of hashes, and the custody log)."""
+record, the case package (files, a manifest of hashes, and the custody log, owners named by
+a pseudonym of that canvass only), and the sweep of files nothing refers to."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from events_store.projections import ProjectionRunner
 from events_store.vault import KeyVault
 
 from . import events as e
-from .errors import CanvassNotFound
+from .errors import CanvassNotFound, OwnerErased
 from .footage import FootageStore, StoredFootage
 from .projection import canvasses, footage, requests
 from .requests import check_may_receive, receive
@@ -76,6 +77,8 @@ class FootageDesk:
         state = REQUEST.fold(self._store.read_stream(request_stream(request_id)))
         ended = canvass_has_ended(self._store, state.canvass_id)
         check_may_receive(state, now, ended)  # refuse before reading the file
+        if state.owner_id is None or self._vault.is_forgotten(str(state.owner_id)):
+            raise OwnerErased()  # nothing could be sealed for them: not a byte is stored
         stored = self.files.put(chunks, expected_sha256)
         received = {
             "sha256": stored.sha256,
@@ -143,11 +146,12 @@ class FootageDesk:
                 "container": entry["container"],
                 "clock_offset_seconds": entry["clock_offset_seconds"],
                 "site_id": entry["site_id"],
+                "owner": self._case_pseudonym(canvass_id, entry["owner_id"]),
                 "received_at": entry["received_at"].isoformat(),
             }
             for entry in entries
         ]
-        custody = self._custody_log(entries)
+        custody = self._custody_log(canvass_id, entries)
         handle_, name = tempfile.mkstemp(prefix="case-package-", suffix=".zip")
         path = Path(name)
         with open(handle_, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as zipped:
@@ -231,12 +235,30 @@ class FootageDesk:
             {"actor": access.actor, "role": access.role, "agency": access.agency},
         )
 
-    def _custody_log(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def sweep_orphans(self, older_than: timedelta) -> int:
+        """Remove the files in the footage folder that no kept record refers to (left by an
+        upload refused after it streamed in, a crash, or a purge cut short), once they are
+        older than `older_than`; return how many went."""
+        self._projections.catch_up(["canvass_requests"])
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            referenced = set(conn.execute(sa.select(footage.c.sha256).distinct()).scalars())
+        return self.files.sweep(referenced, older_than.total_seconds())
+
+    def _case_pseudonym(self, canvass_id: str, owner_id: str | None) -> str | None:
+        """How a case package names an owner: the same within the canvass, unrelated to
+        what any other canvass's package calls them."""
+        if owner_id is None:
+            return None
+        return "owner-" + self._vault.pseudonym(f"case-package|{canvass_id}", owner_id)[:8]
+
+    def _custody_log(self, canvass_id: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         log = []
         for request_id in sorted({entry["request_id"] for entry in entries}):
             for recorded in self._store.read_stream(request_stream(request_id)):
                 if recorded.type in ("FootageReceived", "FootageHandled"):
                     data = {k: v for k, v in recorded.data.items() if k != "private"}
+                    if "owner_id" in data:
+                        data["owner_id"] = self._case_pseudonym(canvass_id, data["owner_id"])
                     log.append(
                         {
                             "position": recorded.position,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, tzinfo
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -15,6 +19,7 @@ from .errors import NotAllowedNow
 from .footage import FootageRejected, StoredFootage
 from .policy import CATEGORY_NAMES
 from .projection import canvasses, requests
+from .queries import cameras_with_sites
 from .requests import ANSWERS, CANVASS_ENDED
 from .schemas import answer_note, upload_details
 
@@ -51,6 +56,9 @@ def my_requests() -> ResponseReturnValue:
     )
     with services.engine.connect().execution_options(read_only=True) as conn:
         rows = [dict(row._mapping) for row in conn.execute(query)]
+        for row in rows:
+            asked = json.loads(row["camera_ids"])
+            row["cameras"] = cameras_with_sites(conn, services.vault, asked)
     links = services.canvass.dispatcher.links
     for row in rows:
         if row["canvass_status"] != "dispatched":
@@ -70,10 +78,12 @@ def report(canvass_id: str) -> ResponseReturnValue:
     services = current_app.extensions["canvass"]
     service = services.canvass
     canvass = service.view(user, canvass_id)
+    found, not_listed = service.candidates_or_why(user, canvass_id, "report")
     return render_template(
         "canvass/report.html",
         canvass=canvass,
-        found=service.candidates(user, canvass_id),
+        found=found,
+        not_listed=not_listed,
         answers=service.requests(user, canvass_id),
         files=services.footage.listing(canvass_id),
         visits=service.visits(user, canvass_id),
@@ -84,7 +94,9 @@ def report(canvass_id: str) -> ResponseReturnValue:
 
 @bp.route("/requests/answer", methods=["GET", "POST"])
 def answer() -> ResponseReturnValue:
-    """Show the request's choices, and record the owner's answer once."""
+    """Show who asks, about what and which cameras, with the choices; record the owner's
+    answer once. Opened again later, the link leads to what fits: the upload page, the
+    answer given, or why nothing more is needed."""
     token = request.values.get("token", "")
     error = None
     if request.method == "POST":
@@ -102,17 +114,25 @@ def answer() -> ResponseReturnValue:
             try:
                 service.dispatcher.answer(token, given, note, service.clock())
             except (InvalidLink, NotAllowedNow) as refused:
-                return render_template("canvass/answer_done.html", message=str(refused)), 409
+                return _done(token, str(refused), 409)
             if given == "share_now":
                 flash("Thank you: your answer is recorded. You can upload the footage now.")
                 return redirect(url_for(".upload", token=token))
-            return render_template(
-                "canvass/answer_done.html", message="Thank you: your answer is recorded."
-            )
-    ended = _ended_message(token)
-    if ended:
-        return render_template("canvass/answer_done.html", message=ended), 409
-    page = render_template("canvass/answer.html", token=token, choices=CHOICES, error=error)
+            return _done(token, "Thank you: your answer is recorded.", 200)
+    about = _context(token)
+    if about is None and not _readable(token):
+        return _done(token, BAD_LINK, 404)
+    if about is not None and (stopped := _why_nothing_more(about)):
+        return _done(token, stopped, 409)
+    if about is None:
+        pass  # a link of ours the read model has not caught up with: the plain form
+    elif request.method == "GET" and about.get("answer") in ("share_now", "will_bring"):
+        return redirect(url_for(".upload", token=token))
+    elif request.method == "GET" and about.get("status") == "answered":
+        return _done(token, "You have answered this request already. Thank you.", 200)
+    page = render_template(
+        "canvass/answer.html", token=token, choices=CHOICES, error=error, about=about
+    )
     return page, 422 if error else 200
 
 
@@ -130,22 +150,85 @@ def upload() -> ResponseReturnValue:
         except (FootageRejected, NotAllowedNow, InvalidLink) as refused:
             error, status = str(refused), 409 if isinstance(refused, NotAllowedNow) else 422
         else:
-            return render_template("canvass/upload_done.html", stored=stored, token=token)
-    elif ended := _ended_message(token):
-        error, status = ended, 409
-    page = render_template("canvass/upload.html", token=token, values=values, error=error)
+            return render_template(
+                "canvass/upload_done.html", stored=stored, token=token, about=_context(token)
+            )
+    about = _context(token)
+    if about is None and request.method == "GET" and not _readable(token):
+        return _done(token, BAD_LINK, 404)
+    if about is None or request.method == "POST":
+        pass  # the refusal is said above the form
+    elif stopped := _why_nothing_more(about):
+        return _done(token, stopped, 409)
+    elif about["answer"] in ("no_footage", "decline"):
+        return _done(token, "You answered that you would not share footage for this request.", 409)
+    page = render_template(
+        "canvass/upload.html", token=token, values=values, error=error, about=about
+    )
     return page, status
 
 
-def _ended_message(token: str) -> str | None:
-    """The plain refusal when the request's canvass has ended; None while it runs (or when
-    the link is not one of ours: that is said when the owner acts on it)."""
+BAD_LINK = (
+    "We could not read this link. Open it again from the email we sent you, or log in and "
+    "choose Requests to see every request sent to you."
+)
+ENDED_HOW = {
+    "closed": "The detectives closed this canvass on {}.",
+    "cancelled": "The detectives called off this canvass on {}.",
+    "expired": "This canvass expired on {}.",
+}
+
+
+def _context(token: str) -> dict[str, Any] | None:
+    """What the link is about, with the window and dates in the service's time zone."""
     dispatcher = current_app.extensions["canvass"].canvass.dispatcher
-    try:
-        request_id = dispatcher.links.read(ANSWER_REQUEST, token).user_id
-    except InvalidLink:
+    about: dict[str, Any] | None = dispatcher.context(token)
+    if about is None:
         return None
-    return CANVASS_ENDED if dispatcher.canvass_ended(request_id) else None
+    zone = dispatcher.zone
+    start, end = about["window_start"].astimezone(zone), about["window_end"].astimezone(zone)
+    same_day = start.date() == end.date()
+    about["window"] = (
+        f"{start:%A %d %B %Y, %H:%M} to {end:%H:%M} {end:%Z}"
+        if same_day
+        else f"{start:%A %d %B %Y, %H:%M %Z} to {end:%A %d %B %Y, %H:%M %Z}"
+    )
+    about["what"] = CATEGORY_NAMES.get(about["category"], "an incident")
+    about["answered_on"] = _day(about["answered_at"], zone)
+    about["expires_on"] = _day(about["expires_at"], zone)
+    about["chosen"] = CHOICES.get(about["answer"] or "")
+    return about
+
+
+def _readable(token: str) -> bool:
+    try:
+        current_app.extensions["canvass"].canvass.dispatcher.links.read(ANSWER_REQUEST, token)
+    except InvalidLink:
+        return False
+    return True
+
+
+def _why_nothing_more(about: dict[str, Any]) -> str | None:
+    """Why nothing more is asked of the owner: the canvass ended or the request expired."""
+    dispatcher = current_app.extensions["canvass"].canvass.dispatcher
+    if about["canvass_status"] in ENDED_HOW:
+        when = _day(about["canvass_updated_at"], dispatcher.zone)
+        return f"{ENDED_HOW[about['canvass_status']].format(when)} {CANVASS_ENDED}"
+    now = current_app.extensions["canvass"].canvass.clock()
+    if about["status"] == "expired" or (about["status"] == "sent" and now >= about["expires_at"]):
+        return f"This request expired on {about['expires_on']}. Nothing more is needed from you."
+    return None
+
+
+def _done(token: str, message: str, status: int) -> ResponseReturnValue:
+    """The page that says where the request stands, with what the owner answered and sent."""
+    about = _context(token) if message != BAD_LINK else None
+    page = render_template("canvass/answer_done.html", message=message, about=about, token=token)
+    return page, status
+
+
+def _day(moment: datetime | None, zone: tzinfo) -> str:
+    return "" if moment is None else f"{moment.astimezone(zone):%d %B %Y}"
 
 
 def _receive(token: str, values: dict[str, str]) -> StoredFootage:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from events_store import RecordedEvent
 from events_store.database import UtcDateTime
-from events_store.sealing import domain_events
+from events_store.errors import SubjectErasedError
+from events_store.sealing import PRIVATE, domain_events, seal_row
 from events_store.vault import KeyVault
 
 from . import events as e
@@ -39,24 +42,28 @@ canvasses = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     # True from a dispatch's plan until its every request exists (the scheduler finishes it)
     sa.Column("dispatch_unfinished", sa.Boolean, nullable=False, server_default=sa.false()),
+    # the supervisor who last denied or sent it back, and their reason
+    sa.Column("decided_by", sa.String(64)),
+    sa.Column("decision_reason", sa.Text),
 )
 
+# A visit's place, address and note are one sealed value (`private`, sealed as the event
+# was: for the visited site's owner, or for the canvass's visits); None once that is erased.
 visits = sa.Table(
     "canvass_visits",
     sa.MetaData(),
     sa.Column("visit_id", sa.String(64), primary_key=True),
     sa.Column("canvass_id", sa.String(64), nullable=False),
-    sa.Column("latitude", sa.Float, nullable=False),
-    sa.Column("longitude", sa.Float, nullable=False),
-    sa.Column("address", sa.Text),
+    sa.Column("site_id", sa.String(64)),
     sa.Column("result", sa.String(16), nullable=False),
     sa.Column("retention_days", sa.Integer),
     sa.Column("clock_offset_seconds", sa.Integer),
     sa.Column("contact_made", sa.Boolean, nullable=False),
     sa.Column("revisit_due", sa.String(10)),
-    sa.Column("note", sa.Text),
     sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("private", sa.Text),
 )
+VISIT_PRIVATE = ("latitude", "longitude", "address", "note")
 
 _STATUS = {
     e.CanvassDispatched: "dispatched",
@@ -85,12 +92,33 @@ class CanvassProjection:
         conn.execute(visits.delete())
         conn.execute(canvasses.delete())
 
+    def _visit(self, event: e.VisitRecorded, recorded: RecordedEvent) -> dict[str, Any]:
+        values = vars(event)
+        sealed = recorded.data.get(PRIVATE)
+        private = None
+        if isinstance(sealed, str) and values["latitude"] is not None:
+            subject = sealed.split(".")[1]  # the event's own subject
+            personal = {name: values[name] for name in VISIT_PRIVATE}
+            with contextlib.suppress(SubjectErasedError):
+                private = seal_row(self._vault, subject, visits.name, event.visit_id, personal)
+        return {
+            "visit_id": event.visit_id,
+            "canvass_id": event.canvass_id,
+            "site_id": event.site_id,
+            "result": event.result,
+            "retention_days": event.retention_days,
+            "clock_offset_seconds": event.clock_offset_seconds,
+            "contact_made": bool(event.contact_made),
+            "revisit_due": event.revisit_due,
+            "recorded_at": recorded.recorded_at,
+            "private": private,
+        }
+
     def _apply(self, conn: sa.Connection, event: e.CanvassEvent, recorded: RecordedEvent) -> None:
         at = recorded.recorded_at
         row = canvasses.c.canvass_id == event.canvass_id
         if isinstance(event, e.VisitRecorded):
-            values = {k: v for k, v in vars(event).items() if k != "investigator_id"}
-            conn.execute(visits.insert().values(**values, recorded_at=at))
+            conn.execute(visits.insert().values(**self._visit(event, recorded)))
         elif isinstance(event, e.CanvassOpened):
             conn.execute(
                 canvasses.insert().values(
@@ -119,6 +147,38 @@ class CanvassProjection:
                 .where(row)
                 .values(
                     status="submitted", exceedances=json.dumps(event.exceedances), updated_at=at
+                )
+            )
+        elif isinstance(event, (e.CanvassDenied, e.CanvassSentBack)):
+            status = "denied" if isinstance(event, e.CanvassDenied) else "sent_back"
+            conn.execute(
+                canvasses.update()
+                .where(row)
+                .values(
+                    status=status,
+                    decided_by=event.supervisor_id,
+                    decision_reason=event.reason,
+                    updated_at=at,
+                )
+            )
+        elif isinstance(event, e.CanvassRevised):
+            conn.execute(
+                canvasses.update()
+                .where(row)
+                .values(
+                    case_number=event.case_number,
+                    category=event.category,
+                    incident_latitude=event.incident_latitude,
+                    incident_longitude=event.incident_longitude,
+                    window_start=_utc(event.window_start),
+                    window_end=_utc(event.window_end),
+                    area=json.dumps(event.area),
+                    area_m2=event.area_m2,
+                    justification=event.justification,
+                    legal_basis=event.legal_basis,
+                    status="draft",
+                    exceedances="{}",
+                    updated_at=at,
                 )
             )
         elif isinstance(event, e.OverrideApproved):

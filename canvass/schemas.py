@@ -9,7 +9,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from validation.fields import MAX_CLOCK_OFFSET_SECONDS, Day, Moment, Number, Text, WholeNumber
 from validation.geometry import polygon_problem
 
-from .decider import LEGAL_BASES, MAX_JUSTIFICATION, MAX_POLYGON_CORNERS
+from .decider import (
+    LEGAL_BASES,
+    MAX_DECISION_REASON,
+    MAX_JUSTIFICATION,
+    MAX_POLYGON_CORNERS,
+    MIN_DECISION_REASON,
+    OUTCOMES,
+)
 from .policy import CATEGORIES, NEVER_ALLOWED, SQUARE_METRES_PER_SQUARE_MILE
 
 Messages = dict[str, str | list[Any] | dict[Any, Any]]
@@ -113,6 +120,35 @@ class ReasonSchema(Schema):
     reason = Text(2000, 1, single_line=False, required=True)
 
 
+class DecisionSchema(Schema):
+    reason = Text(
+        MAX_DECISION_REASON,
+        MIN_DECISION_REASON,
+        single_line=False,
+        required=True,
+        length_error=(
+            f"Write the reason in {MIN_DECISION_REASON} to {MAX_DECISION_REASON} characters: "
+            "the investigator reads it and the log keeps it."
+        ),
+        metadata={"description": "why, for the investigator and the log"},
+    )
+
+
+class CloseSchema(Schema):
+    outcomes = fields.Dict(
+        keys=Text(64, 1),
+        values=fields.String(
+            validate=validate.OneOf(OUTCOMES, error=f"Choose one of: {', '.join(OUTCOMES)}.")
+        ),
+        load_default=dict,
+        metadata={
+            "description": "what became of each site's offered footage, by site id: used, "
+            "not_needed or returned (a site left out counts as not_needed); each owner who "
+            "offered footage is emailed the outcome"
+        },
+    )
+
+
 class CanvassSchema(Schema):
     canvass_id = fields.String()
     agency = fields.String()
@@ -128,12 +164,19 @@ class CanvassSchema(Schema):
     legal_basis = fields.String()
     status = fields.String(
         metadata={
-            "description": "draft, submitted, approved, dispatched, closed, cancelled or expired"
+            "description": "draft, submitted, sent_back, approved, denied, dispatched, closed, "
+            "cancelled or expired"
         }
     )
     exceedances = fields.Dict(metadata={"description": "limits exceeded, field by field"})
     approved_by = fields.String(allow_none=True)
     override_reason = fields.String(allow_none=True)
+    decided_by = fields.String(
+        allow_none=True, metadata={"description": "the supervisor who denied or sent it back"}
+    )
+    decision_reason = fields.String(
+        allow_none=True, metadata={"description": "their reason, for the investigator"}
+    )
     opened_at = fields.DateTime()
 
     def square_miles(self, canvass: dict[str, Any]) -> float:
@@ -147,21 +190,46 @@ class CanvassListSchema(Schema):
 class CandidateSchema(Schema):
     site_id = fields.String(metadata={"description": "a reference, not the owner's identity"})
     camera_id = fields.String()
-    label = fields.String()
+    exact_location = fields.Boolean(
+        metadata={
+            "description": "whether the owner lets the exact place be used; if not, every "
+            "figure is worked out from the site's cell of about 100 m"
+        }
+    )
+    cell = fields.Function(
+        lambda candidate: None if candidate.exact_location else _cell_box(candidate.cell),
+        metadata={"description": "for a site known by its cell: the cell's edges"},
+    )
     distance_m = fields.Integer(
         attribute="about_distance_m",
-        metadata={"description": "from the incident, to the nearest 10 m"},
+        metadata={
+            "description": "from the incident, to the nearest 10 m (100 m from a cell's centre)"
+        },
     )
     bearing_from_incident = fields.Integer(
         attribute="about_bearing",
-        metadata={"description": "from the incident, degrees from north to the nearest 5"},
+        metadata={
+            "description": "from the incident, degrees from north to the nearest 5 "
+            "(to the nearest 45, from a cell's centre)"
+        },
     )
+    direction = fields.String(metadata={"description": "e.g. north-east, or 25°"})
     view_covers_incident = fields.Boolean()
     bearing_degrees = fields.Float()
     field_of_view_degrees = fields.Float()
     range_metres = fields.Float()
     retention_days = fields.Integer()
     footage_expires_at = fields.DateTime()
+
+
+def _cell_box(cell: Any) -> dict[str, float]:
+    box = cell.box
+    return {
+        "south": round(box.south, 6),
+        "west": round(box.west, 6),
+        "north": round(box.north, 6),
+        "east": round(box.east, 6),
+    }
 
 
 class CandidateListSchema(Schema):
@@ -262,12 +330,24 @@ class NewVisitSchema(IncidentPlaceSchema):
     contact_made = fields.Boolean(load_default=False)
     revisit_due = Day(load_default=None, allow_none=True)
     note = Text(1000, single_line=False, load_default=None, allow_none=True)
+    site_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=64),
+        metadata={
+            "description": "the candidate site visited, if it is one: the visit is then "
+            "sealed for that site's owner, and erased with them"
+        },
+    )
 
 
 class VisitSchema(Schema):
     visit_id = fields.String()
-    latitude = fields.Float()
-    longitude = fields.Float()
+    site_id = fields.String(allow_none=True)
+    latitude = fields.Float(
+        allow_none=True, metadata={"description": "none once the visit's details are erased"}
+    )
+    longitude = fields.Float(allow_none=True)
     address = fields.String(allow_none=True)
     result = fields.String()
     retention_days = fields.Integer(allow_none=True)

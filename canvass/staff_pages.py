@@ -5,6 +5,7 @@ instead of a bearer token."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -32,10 +34,13 @@ from . import exports
 from .canvass_map import SITE_STATUS, VISIT_RESULT_NAMES, map_data, site_statuses
 from .decider import LEGAL_BASES
 from .errors import InvalidCanvass, NotAllowedNow
-from .forms import canvass_from_form, reason_from_form, visit_from_form
+from .footage import download_kind
+from .forms import VISIT_FIELDS, canvass_from_form, reason_from_form, visit_from_form
 from .handlers import CanvassService
+from .places import nearest_address, places_of
 from .policy import CATEGORIES, CATEGORY_NAMES
 from .schemas import ReasonSchema
+from .statements import access_for, read_statements
 
 bp = Blueprint("canvass_pages", __name__, template_folder="templates")
 
@@ -48,8 +53,10 @@ LEGAL_BASIS_NAMES = {
 FORM_GROUPS = {
     "incident": ("incident", "latitude", "longitude", "address"),
     "window": ("window", "window_start", "window_end"),
-    "area": ("area", "radius_m", "polygon", "shape"),
+    "area": ("area", "radius_m", "polygon", "corners", "shape"),
 }
+# A refused visit's fields and messages, kept for the page the browser is sent back to.
+REFUSED_VISIT = "refused_visit"
 
 
 @bp.app_template_filter("local_time")
@@ -77,6 +84,7 @@ def choices() -> dict[str, Any]:
         "visit_result_names": VISIT_RESULT_NAMES,
         "site_status": SITE_STATUS,
         "time_zone": current_app.config["TIME_ZONE"],
+        "time_zone_now": _service().clock().astimezone(_zone()).strftime("%Z"),
         "map_settings": {
             "tiles": current_app.config.get("MAP_TILE_URL"),
             "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
@@ -143,27 +151,64 @@ def check() -> ResponseReturnValue:
     return jsonify(_service().check(_user(), details))
 
 
+@bp.get("/canvasses/places")
+@page_allows("canvass.open")
+def places() -> ResponseReturnValue:
+    """The form's address lookups: the places a typed address may be, or the address
+    nearest a point clicked on the map."""
+    address = request.args.get("address", "").strip()[:200]
+    if address:
+        try:
+            return jsonify(candidates=places_of(address))
+        except InvalidSite as refused:
+            return jsonify(candidates=[], message=" ".join(refused.errors["address"]))
+    try:
+        latitude = float(request.args.get("latitude", ""))
+        longitude = float(request.args.get("longitude", ""))
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ValueError
+    except ValueError:
+        message = "Give an address, or a latitude (-90 to 90) and longitude (-180 to 180)."
+        return jsonify(code="invalid", message=message), 400
+    engine = current_app.extensions["canvass"].engine
+    return jsonify(address=nearest_address(engine, latitude, longitude))
+
+
 @bp.get("/canvasses/<canvass_id>")
 @page_allows("canvass.read")
 def canvass(canvass_id: str) -> ResponseReturnValue:
     """One canvass: its map, ranked candidates, answers, footage and door-to-door log."""
-    service, user = _service(), _user()
+    services, user = current_app.extensions["canvass"], _user()
+    service = services.canvass
     view = service.view(user, canvass_id)
-    found = service.candidates(user, canvass_id)
+    found, not_listed = service.candidates_or_why(user, canvass_id, "page")
     answers = service.requests(user, canvass_id)
     visits = service.visits(user, canvass_id)
     statuses = site_statuses(view, found, answers)
+    files = services.footage.listing(canvass_id)
+    statements = read_statements(
+        services.store, services.vault, services.footage, files, access_for(user, view)
+    )
+    refused = session.pop(REFUSED_VISIT, None) or {}
+    if refused.get("canvass_id") != canvass_id:
+        refused = {}
     return render_template(
         "canvass/canvass.html",
         canvass=view,
         found=found,
+        not_listed=not_listed,
         answers=answers,
         statuses=statuses,
-        files=current_app.extensions["canvass"].footage.listing(canvass_id),
+        files=[
+            entry | {"statement": statements.get((entry["request_id"], entry["sha256"]))}
+            for entry in files
+        ],
         visits=visits,
         map_data=json.dumps(map_data(view, found, statuses, visits)),
         user=user,
         visit_results=list(VISIT_RESULT_NAMES.items()),
+        visit_values=refused.get("values", {}),
+        visit_errors=dict(refused.get("errors", [])),
     )
 
 
@@ -214,7 +259,7 @@ def record_visit(canvass_id: str) -> ResponseReturnValue:
         visit = visit_from_form(request.form.to_dict())
         _service().record_visit(_user(), canvass_id, visit)
     except (InvalidCanvass, InvalidSite) as refused:
-        return _visit_refused(canvass_id, refused.errors)
+        return _visit_refused(canvass_id, request.form.to_dict(), refused.errors)
     except NotAllowedNow as refused:
         flash(str(refused), "error")
     else:
@@ -226,8 +271,15 @@ def record_visit(canvass_id: str) -> ResponseReturnValue:
 @page_allows("footage.take")
 def download_footage(canvass_id: str, sha256: str) -> ResponseReturnValue:
     """One file; the download is recorded in its chain of custody and the access log."""
-    path = current_app.extensions["canvass"].gateway.footage_file(_user(), canvass_id, sha256)
-    return send_file(path, mimetype="application/octet-stream", download_name=f"{sha256}.video")
+    services, user = current_app.extensions["canvass"], _user()
+    path = services.gateway.footage_file(user, canvass_id, sha256)
+    entry = next(f for f in services.footage.listing(canvass_id) if f["sha256"] == sha256)
+    extension, mimetype = download_kind(path, entry["container"])
+    case = re.sub(r"[^A-Za-z0-9_-]+", "-", services.canvass.view(user, canvass_id)["case_number"])
+    name = f"case-{case.strip('-') or 'canvass'}-site-{entry['site_id'][:8]}-{sha256[:12]}"
+    return send_file(
+        path, mimetype=mimetype, as_attachment=True, download_name=f"{name}.{extension}"
+    )
 
 
 @bp.get("/canvasses/<canvass_id>/package")
@@ -247,7 +299,14 @@ def export(canvass_id: str, kind: str) -> ResponseReturnValue:
     """The canvass as GeoJSON for maps, or CSV for spreadsheets."""
     service, user = _service(), _user()
     view = service.view(user, canvass_id)
-    found, visits = service.candidates(user, canvass_id), service.visits(user, canvass_id)
+    if kind not in ("geojson", "csv"):
+        abort(404)
+    try:
+        found = service.candidates(user, canvass_id, kind)
+    except NotAllowedNow as not_now:
+        flash(str(not_now), "error")
+        return redirect(url_for(".canvass", canvass_id=canvass_id))
+    visits = service.visits(user, canvass_id)
     name = f"canvass-{view['case_number']}"
     if kind == "geojson":
         body, mimetype = json.dumps(exports.geojson(view, found, visits)), "application/geo+json"
@@ -345,7 +404,16 @@ def _not_sent(outcome: dict[str, int]) -> str:
     return f" Not asked: {'; '.join(parts)}." if parts else ""
 
 
-def _visit_refused(canvass_id: str, errors: dict[str, list[str]]) -> ResponseReturnValue:
-    message = " ".join(m for ms in errors.values() for m in ms)
-    flash(f"The visit was not logged: {message}", "error")
-    return redirect(url_for(".canvass", canvass_id=canvass_id, _anchor="visits"))
+def _visit_refused(
+    canvass_id: str, form: dict[str, str], errors: dict[str, list[str]]
+) -> ResponseReturnValue:
+    """Back to the canvass page with the visit form as it was typed, each message beside
+    its field."""
+    values = {name: form.get(name, "")[:1000] for name in VISIT_FIELDS if form.get(name)}
+    in_order = {name: errors[name] for name in VISIT_FIELDS if name in errors}
+    in_order |= {name: messages for name, messages in errors.items() if name not in in_order}
+    # as pairs: the session's JSON sorts keys, and the first field's error takes the focus
+    pairs = list(in_order.items())
+    session[REFUSED_VISIT] = {"canvass_id": canvass_id, "values": values, "errors": pairs}
+    # no #anchor: the browser would then skip the autofocus on the first field to fix
+    return redirect(url_for(".canvass", canvass_id=canvass_id))

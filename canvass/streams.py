@@ -25,6 +25,11 @@ def request_stream(request_id: str) -> str:
     return f"request-{request_id}"
 
 
+def listing_stream(canvass_id: str) -> str:
+    """The stream that records every listing of a canvass's candidates."""
+    return f"candidates-listed-{canvass_id}"
+
+
 def canvass_has_ended(store: EventStore, canvass_id: str | None) -> bool:
     """Whether the canvass is closed, cancelled or expired, read from its stream (not a read
     model), so that a canvass called off a moment ago counts at once."""

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from .errors import ConcurrencyError
 from .model import NO_STREAM, RecordedEvent
-from .outbox import OutgoingMessage
+from .outbox import OutgoingMessage, seal_message
 from .sealing import DomainEvent, domain_events, to_new_event
 from .store import EventStore
 from .vault import KeyVault
@@ -46,7 +46,9 @@ def handle(
     metadata: Mapping[str, Any],
     messages: Sequence[OutgoingMessage] = (),
 ) -> list[RecordedEvent]:
-    """Decide on the stream's current state and append the result (with its messages)."""
+    """Decide on the stream's current state and append the result (with its messages, their
+    recipients and bodies sealed for the person each is about)."""
+    outgoing = [seal_message(vault, message) for message in messages]
     conflict: ConcurrencyError | None = None
     for _ in range(RETRIES):
         stored = store.read_stream(stream_id)
@@ -57,7 +59,7 @@ def handle(
         who = subject(state)
         new = [to_new_event(vault, who, event, dict(metadata)) for event in events]
         try:
-            return store.append(stream_id, new, len(stored) or NO_STREAM, messages)
+            return store.append(stream_id, new, len(stored) or NO_STREAM, outgoing)
         except ConcurrencyError as error:
             conflict = error
     assert conflict is not None

@@ -10,6 +10,12 @@ each failure (a minute at first, an hour at most, with jitter so that a backlog 
 return all at once), for at least a day; only then does it give up, and what gave up stays
 visible and can be sent again. Rows are deleted a while after sending, and at once when
 their subject is erased.
+
+A message about a person is sealed for them (`seal_message`): its recipient and body are
+stored only as ciphertext under the person's data key, so forgetting the key erases every
+copy, queued or sent, in live rows, dead tuples and write-ahead logs alike. The subject
+line stays in clear and must carry nothing personal. A message whose subject was forgotten
+before its turn is dropped, never sent.
 """
 
 from __future__ import annotations
@@ -17,16 +23,18 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import sqlalchemy as sa
 
 from .canonical import parse_timestamp
 from .database import UtcDateTime
+from .errors import DecryptionError, SubjectErasedError
 from .model import new_event_id
 from .outbox_retries import MIN_ATTEMPTS_BEFORE_GIVING_UP, gives_up, retry_delay
+from .vault import KeyVault, is_sealed
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +78,36 @@ class OutgoingMessage:
     message_id: str = field(default_factory=new_event_id)
 
 
+RECIPIENT_FIELD = "outbox.recipient"
+BODY_FIELD = "outbox.body"
+
+
+def seal_message(vault: KeyVault, message: OutgoingMessage) -> OutgoingMessage:
+    """The message with its recipient and body sealed for its subject, bound to its id.
+
+    Sealing twice changes nothing. A message that names no subject cannot be erased with
+    anyone, so it stays in clear: give every message about a person its subject.
+    """
+    if message.subject_id is None or is_sealed(message.recipient):
+        return message
+    subject, message_id = message.subject_id, message.message_id
+    return replace(
+        message,
+        recipient=vault.seal(subject, message_id, RECIPIENT_FIELD, message.recipient),
+        body=vault.seal(subject, message_id, BODY_FIELD, message.body),
+    )
+
+
 @dataclass(frozen=True)
 class Delivery:
-    """A message as the transport receives it."""
+    """A message as the transport receives it: opened, and naming its subject so that a
+    transport that keeps copies can find and delete them when the subject is erased."""
 
     message_id: str
     recipient: str
     subject: str
     body: str
+    subject_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +136,14 @@ class MailTransport(Protocol):
         """Deliver or raise; returning means the message was accepted."""
 
 
+@runtime_checkable
+class KeepsCopies(Protocol):
+    """A transport that keeps what it sent (files in development) and can delete it."""
+
+    def forget_subject(self, subject_id: str) -> None:
+        """Delete every copy kept of messages about the subject; raise if one stays."""
+
+
 class Outbox:
     """Delivers committed messages through a transport."""
 
@@ -115,11 +153,14 @@ class Outbox:
         transport: MailTransport,
         clock: Callable[[], datetime] | None = None,
         jitter: Callable[[], float] = random.random,
+        vault: KeyVault | None = None,
     ) -> None:
+        """`vault` opens sealed messages; an outbox without one sends only clear ones."""
         self._engine = engine
         self.transport = transport
         self._clock = clock or _now
         self._jitter = jitter
+        self._vault = vault
 
     def send_pending(self, limit: int = 100) -> int:
         """Send up to `limit` messages that are due, oldest first; return how many were sent."""
@@ -134,7 +175,7 @@ class Outbox:
             except Exception as error:
                 self._failed(message_id, error, attempts, created_at)
                 continue
-            self._mark_sent(message_id)
+            self._mark_sent(message_id, delivery.subject_id)
             sent += 1
         return sent
 
@@ -188,7 +229,10 @@ class Outbox:
         return OutboxStatus(int(count), None if due_now else next_attempt_at, gave_up)
 
     def forget_subject(self, conn: sa.Connection, subject_id: str) -> None:
-        """Delete every message about a person, sent or not (part of erasing them)."""
+        """Delete every message about a person, sent or not, and every copy the transport
+        kept of them (part of erasing them). Raises `OSError` when a copy cannot be deleted,
+        so that the erasure is tried again; deleting twice changes nothing."""
+        self._forget_copies(subject_id)
         conn.execute(outbox.delete().where(outbox.c.subject_id == subject_id))
 
     def purge_sent(self, older_than: timedelta) -> int:
@@ -232,20 +276,48 @@ class Outbox:
                     outbox.c.recipient,
                     outbox.c.subject,
                     outbox.c.body,
+                    outbox.c.subject_id,
                     outbox.c.attempts,
                     outbox.c.created_at,
                 ).where(outbox.c.message_id == message_id)
             ).one()
-        delivery = Delivery(message_id, row.recipient, row.subject, row.body)
+            delivery = self._opened(message_id, row)
+            if delivery is None:
+                log.info("dropped message %s: the person it was for is erased", message_id)
+                conn.execute(outbox.delete().where(outbox.c.message_id == message_id))
+                return None
         return delivery, int(row.attempts), _as_time(row.created_at)
 
-    def _mark_sent(self, message_id: str) -> None:
+    def _opened(self, message_id: str, row: Any) -> Delivery | None:
+        """The message as the transport receives it; None once its subject is forgotten."""
+        recipient, body, subject_id = row.recipient, row.body, row.subject_id
+        if is_sealed(recipient) and self._vault is None:
+            raise DecryptionError("this outbox has no key vault to open sealed messages with")
+        if subject_id is not None and self._vault is not None:
+            try:
+                if is_sealed(recipient):
+                    recipient = self._vault.open(recipient, message_id, RECIPIENT_FIELD)
+                    body = self._vault.open(body, message_id, BODY_FIELD)
+                elif self._vault.is_forgotten(subject_id):
+                    return None
+            except SubjectErasedError:
+                return None
+        return Delivery(message_id, recipient, row.subject, body, subject_id)
+
+    def _mark_sent(self, message_id: str, subject_id: str | None) -> None:
         with self._engine.begin() as conn:
-            conn.execute(
+            marked = conn.execute(
                 outbox.update()
                 .where(outbox.c.message_id == message_id)
                 .values(sent_at=self._clock(), next_attempt_at=None)
             )
+        if marked.rowcount == 0 and subject_id is not None:
+            # Its subject was erased while it was being sent: delete the copy just made.
+            self._forget_copies(subject_id)
+
+    def _forget_copies(self, subject_id: str) -> None:
+        if isinstance(self.transport, KeepsCopies):
+            self.transport.forget_subject(subject_id)
 
     def _failed(
         self, message_id: str, error: Exception, attempts: int, created_at: datetime

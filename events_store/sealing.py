@@ -81,3 +81,26 @@ def domain_events(
         kind = event_types.get(stored.type)
         if kind is not None:
             yield kind.from_data(opened_data(vault, stored)), stored
+
+
+def seal_row(
+    vault: KeyVault, subject_id: str, table: str, row_id: str, values: Mapping[str, Any]
+) -> str:
+    """A read model's personal columns, sealed together for their subject into one value.
+
+    The associated data names the table and the row, so a sealed value copied to another
+    row or table does not open. Deleting the subject's key erases every such value, in live
+    rows, dead tuples, write-ahead logs and backups alike.
+    """
+    return vault.seal(subject_id, row_id, f"row:{table}", dict(values))
+
+
+def open_row(vault: KeyVault, sealed: str | None, table: str, row_id: str) -> dict[str, Any] | None:
+    """The personal columns sealed by `seal_row`; None once the subject is forgotten."""
+    if sealed is None:
+        return None
+    try:
+        opened = vault.open(sealed, row_id, f"row:{table}")
+    except SubjectErasedError:
+        return None
+    return dict(opened)

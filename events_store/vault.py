@@ -2,10 +2,23 @@
 
 Personal fields are sealed with AES-256-GCM under the subject's data key before they enter
 an event, with associated data naming the event, the field and the subject, so that a
-sealed value copied into another event or field does not open. Data keys are stored
-wrapped (AES-256-GCM) under a master key kept outside the database. `forget` removes the
-key for good: the sealed values in past events stay where they are, their hashes still
-verify, and nobody can read them again.
+sealed value copied into another event or field does not open. Data keys are wrapped
+(AES-256-GCM) under a master key kept outside the database, and the wrapped keys live in a
+key store outside the database too (`events_store.keystore`): a key deleted from a database
+would survive in its write-ahead log, dead tuples and backups. The database keeps only the
+erasure tombstones in `subject_keys` (subject, when forgotten), no key material.
+
+`forget` writes the tombstone first, then deletes the key from the store. Every process
+checks the tombstone before it uses a key and again after it creates one, so that a subject
+once forgotten never gets a key again, even when a seal and an erasure race in two
+processes, and a key brought back by restoring an old key-store backup is refused and
+deleted. The sealed values in past events stay where they are, their hashes still verify,
+and nobody can read them again.
+
+Keys that an earlier version kept in `subject_keys.wrapped_key` are not moved: migration
+0018 drops that column, because a key that has been in the database cannot be made
+erasable by copying it out (its old copies stay in the WAL and backups). No deployment
+predates it; a development instance made before it is started afresh.
 
 A sealed value is text: `pd1.<subject id>.<base64url(nonce || ciphertext)>`.
 """
@@ -28,23 +41,20 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .canonical import canonical_json
 from .errors import DecryptionError, InvalidEventError, SubjectErasedError
+from .keystore import KeyStore
 
 PREFIX = "pd1"
 _CACHE_LIMIT = 10_000
 NONCE_BYTES = 12
 SUBJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
-_INSERT_KEY = sa.text(
-    "INSERT INTO subject_keys (subject_id, wrapped_key, created_at)"
-    " VALUES (:subject_id, :wrapped_key, :created_at) ON CONFLICT (subject_id) DO NOTHING"
-)
-_SELECT_KEY = sa.text("SELECT wrapped_key, erased_at FROM subject_keys WHERE subject_id = :s")
+_ERASED = sa.text("SELECT 1 FROM subject_keys WHERE subject_id = :s")
+_ERASED_AMONG = sa.text("SELECT subject_id FROM subject_keys WHERE subject_id IN :subjects")
 _FORGET = sa.text(
-    "INSERT INTO subject_keys (subject_id, wrapped_key, created_at, erased_at)"
-    " VALUES (:s, NULL, :now, :now)"
-    " ON CONFLICT (subject_id) DO UPDATE SET wrapped_key = NULL,"
-    " erased_at = COALESCE(subject_keys.erased_at, :now)"
+    "INSERT INTO subject_keys (subject_id, erased_at) VALUES (:s, :now)"
+    " ON CONFLICT (subject_id) DO NOTHING"
 )
+_PURGE_BATCH = 500
 
 
 def is_sealed(value: object) -> bool:
@@ -53,15 +63,19 @@ def is_sealed(value: object) -> bool:
 
 
 class KeyVault:
-    """Seals and opens personal fields with per-subject keys kept in `subject_keys`."""
+    """Seals and opens personal fields with per-subject keys kept in a key store."""
 
-    def __init__(self, engine: sa.Engine, master_key: bytes, cache_seconds: float = 5.0) -> None:
-        """`cache_seconds`: how long an opened data key is kept in memory. Forgetting a
+    def __init__(
+        self, engine: sa.Engine, master_key: bytes, keys: KeyStore, cache_seconds: float = 5.0
+    ) -> None:
+        """`engine`: where the erasure tombstones are; `keys`: where the wrapped keys are.
+        `cache_seconds`: how long an opened data key is kept in memory. Forgetting a
         subject evicts it at once in this process; other processes may use a cached key
         for at most this long afterwards. 0 turns the cache off."""
         if len(master_key) != 32:
             raise ValueError("the vault's master key must be 32 bytes")
         self._engine = engine
+        self._keys = keys
         self._master = AESGCM(master_key)
         self._master_secret = master_key
         self._cache_seconds = cache_seconds
@@ -104,17 +118,37 @@ class KeyVault:
         return hmac.new(key, value.encode(), "sha256").hexdigest()[:32]
 
     def forget(self, subject_id: str) -> None:
-        """Delete the subject's key for good; sealing for them is refused from now on."""
+        """Delete the subject's key for good; sealing for them is refused from now on.
+
+        The tombstone is committed before the key is deleted, so an OSError from the key
+        store leaves the subject forgotten (nothing opens or seals for them) and a retry
+        finishes the deletion."""
         _check_subject(subject_id)
         with self._cache_guard:
             self._cache.pop(subject_id, None)
         with self._engine.begin() as conn:
             conn.execute(_FORGET, {"s": subject_id, "now": _now()})
+        self._keys.delete(subject_id)
 
     def is_forgotten(self, subject_id: str) -> bool:
-        """Whether the subject's key has been deleted."""
-        row = self._read_key(subject_id)
-        return row is not None and row.erased_at is not None
+        """Whether the subject has been forgotten (their key deleted)."""
+        with self._engine.connect().execution_options(read_only=True) as conn:
+            return conn.execute(_ERASED, {"s": subject_id}).first() is not None
+
+    def purge_forgotten_keys(self) -> int:
+        """Delete every key in the store whose subject was forgotten (a restored key-store
+        backup brings such keys back); how many were deleted."""
+        stored = sorted(self._keys.subjects())
+        purged = 0
+        for start in range(0, len(stored), _PURGE_BATCH):
+            batch = stored[start : start + _PURGE_BATCH]
+            query = _ERASED_AMONG.bindparams(sa.bindparam("subjects", expanding=True))
+            with self._engine.connect().execution_options(read_only=True) as conn:
+                forgotten = conn.execute(query, {"subjects": batch}).scalars().all()
+            for subject_id in forgotten:
+                self._keys.delete(subject_id)
+                purged += 1
+        return purged
 
     def _cipher(self, subject_id: str, *, create: bool) -> AESGCM:
         """The subject's data key, from the cache while it is fresh."""
@@ -131,28 +165,27 @@ class KeyVault:
         return cipher
 
     def _data_key(self, subject_id: str, *, create: bool) -> bytes:
-        row = self._read_key(subject_id)
-        if row is None and create:
-            row = self._create_key(subject_id)
-        if row is not None and row.erased_at is not None:
-            raise SubjectErasedError(subject_id)
-        if row is None or row.wrapped_key is None:
-            raise DecryptionError(f"there is no key for subject {subject_id}")
-        return self._unwrap(subject_id, bytes(row.wrapped_key))
-
-    def _read_key(self, subject_id: str) -> sa.Row[Any] | None:
-        with self._engine.connect().execution_options(read_only=True) as conn:
-            return conn.execute(_SELECT_KEY, {"s": subject_id}).first()
-
-    def _create_key(self, subject_id: str) -> sa.Row[Any] | None:
-        """Store a new key unless another writer (or an erasure) got there first."""
-        wrapped = self._wrap(subject_id, AESGCM.generate_key(bit_length=256))
-        with self._engine.begin() as conn:
-            conn.execute(
-                _INSERT_KEY,
-                {"subject_id": subject_id, "wrapped_key": wrapped, "created_at": _now()},
+        """The tombstone is read before the key and again whenever the key is missing or
+        new: a forgetting in another process writes its tombstone before it deletes."""
+        self._refuse_if_forgotten(subject_id)
+        wrapped = self._keys.get(subject_id)
+        if wrapped is None and create:
+            wrapped = self._keys.put_if_absent(
+                subject_id, self._wrap(subject_id, AESGCM.generate_key(bit_length=256))
             )
-            return conn.execute(_SELECT_KEY, {"s": subject_id}).first()
+            self._refuse_if_forgotten(subject_id)
+        if wrapped is None:
+            self._refuse_if_forgotten(subject_id)
+            raise DecryptionError(f"there is no key for subject {subject_id}")
+        return self._unwrap(subject_id, wrapped)
+
+    def _refuse_if_forgotten(self, subject_id: str) -> None:
+        """SubjectErasedError for a forgotten subject, deleting any key of theirs left in
+        the store (a restored backup, an interrupted forgetting, a racing creation)."""
+        if self.is_forgotten(subject_id):
+            if self._keys.get(subject_id) is not None:
+                self._keys.delete(subject_id)
+            raise SubjectErasedError(subject_id)
 
     def _wrap(self, subject_id: str, data_key: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

@@ -11,11 +11,12 @@ from flask import current_app, g
 from geopy.exc import GeopyError
 
 from accounts.auth import current_user
+from events_store.vault import KeyVault
 
 from . import commands as c
 from .errors import InvalidSite, SiteNotFound
 from .handlers import RegistryService
-from .projection import sites
+from .projection import opened_site, sites
 from .queries import cameras_of_site
 
 
@@ -23,6 +24,12 @@ def registry() -> RegistryService:
     """The current app's registry service."""
     service: RegistryService = current_app.extensions["canvass"].registry
     return service
+
+
+def vault() -> KeyVault:
+    """The current app's key vault: an owner's own labels and places open with it."""
+    opened: KeyVault = current_app.extensions["canvass"].vault
+    return opened
 
 
 def owner_id() -> str:
@@ -110,14 +117,14 @@ def site_view(site_id: str) -> dict[str, Any]:
         ).first()
         if row is None:
             raise SiteNotFound(site_id)
-        return with_cameras(conn, dict(row._mapping))
+        return with_cameras(conn, opened_site(vault(), dict(row._mapping)))
 
 
 def with_cameras(conn: sa.Connection, row: dict[str, Any]) -> dict[str, Any]:
-    """A site row with its consent decoded and its cameras attached."""
+    """An opened site row with its consent decoded and its cameras attached."""
     return row | {
         "categories": json.loads(row["categories"]),
-        "cameras": cameras_of_site(conn, row["site_id"]),
+        "cameras": cameras_of_site(conn, vault(), row["site_id"]),
     }
 
 

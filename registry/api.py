@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_smorest import Blueprint
 
 from accounts.auth import api_allows
@@ -11,10 +12,8 @@ from accounts.auth import api_allows
 from . import actions as a
 from . import commands as c
 from . import schemas as s
-from .queries import coverage_cells, sites_of_owner
-
-CELL_DEGREES = 0.01  # about a kilometre north to south
-MINIMUM_SITES_PER_CELL = 3
+from .address_schemas import AddressSuggestionsSchema, AddressTypedSchema
+from .queries import sites_of_owner
 
 blp = Blueprint("registry", __name__, url_prefix="/api/v1", description="Sites and cameras")
 
@@ -25,7 +24,11 @@ blp = Blueprint("registry", __name__, url_prefix="/api/v1", description="Sites a
 def list_sites() -> dict[str, Any]:
     """Your registered sites, newest first, with their cameras."""
     with a.read() as conn:
-        return {"sites": [a.with_cameras(conn, r) for r in sites_of_owner(conn, a.owner_id())]}
+        return {
+            "sites": [
+                a.with_cameras(conn, r) for r in sites_of_owner(conn, a.vault(), a.owner_id())
+            ]
+        }
 
 
 @blp.post("/sites")
@@ -148,14 +151,19 @@ def geocode(query: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@blp.get("/public/coverage")
-@blp.arguments(s.CoverageQuerySchema, location="query")
-@blp.response(200, s.CoverageSchema)
-def coverage(box: dict[str, Any]) -> dict[str, Any]:
-    """Public figures: registered cameras per map cell, hiding cells of fewer than 3 sites."""
-    with a.read() as conn:
-        cells = coverage_cells(
-            conn, box["south"], box["west"], box["north"], box["east"],
-            CELL_DEGREES, MINIMUM_SITES_PER_CELL,
-        )  # fmt: skip
-    return {"cell_degrees": CELL_DEGREES, "minimum_sites": MINIMUM_SITES_PER_CELL, "cells": cells}
+@blp.get("/geocode/suggest")
+@api_allows("address.lookup")
+@blp.arguments(AddressTypedSchema, location="query")
+@blp.response(200, AddressSuggestionsSchema)
+def suggest_addresses(query: dict[str, Any]) -> dict[str, Any]:
+    """Addresses for what has been typed so far, to pick from: at most eight.
+
+    A house number the street lacks gives the nearest numbers on it, marked not exact.
+    """
+    return {"suggestions": address_suggestions(query["q"])}
+
+
+def address_suggestions(typed: str) -> list[dict[str, Any]]:
+    """From the offline gazetteer; a network geocoder suggests nothing as a person types."""
+    suggest = getattr(current_app.extensions["canvass"].geocoder, "suggestions", None)
+    return suggest(typed) if suggest else []

@@ -3,7 +3,8 @@
 Each event is a frozen dataclass of JSON primitives with a registered type name. Fields
 listed in `PERSONAL` are personal data: they are sealed together with the owner's key
 into one `private` field before the event is stored, and read back as None once the
-owner is forgotten.
+owner is forgotten. Site and camera labels, addresses, positions and an import's source
+reference are personal (schema version 2); ids, kind, consent and camera facts are not.
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ class RegistryEvent(DomainEvent):
 
 @dataclass(frozen=True)
 class SiteRegistered(RegistryEvent):
-    PERSONAL: ClassVar[tuple[str, ...]] = ("address", "latitude", "longitude")
+    # The label names the shop or the home; an import's source_ref points at the agency's
+    # public row, which names and places the site: both as personal as the address.
+    PERSONAL: ClassVar[tuple[str, ...]] = (
+        "label",
+        "address",
+        "latitude",
+        "longitude",
+        "source_ref",
+    )
+    SCHEMA_VERSION: ClassVar[int] = 2
 
     owner_id: str
     kind: str
@@ -40,7 +50,8 @@ class SiteRegistered(RegistryEvent):
 
 @dataclass(frozen=True)
 class SiteDetailsChanged(RegistryEvent):
-    PERSONAL: ClassVar[tuple[str, ...]] = ("address", "latitude", "longitude")
+    PERSONAL: ClassVar[tuple[str, ...]] = ("label", "address", "latitude", "longitude")
+    SCHEMA_VERSION: ClassVar[int] = 2
 
     label: str
     address: str | None
@@ -51,6 +62,11 @@ class SiteDetailsChanged(RegistryEvent):
 
 @dataclass(frozen=True)
 class CameraAdded(RegistryEvent):
+    # "Maria's bedroom window": the owner's own name for a camera is theirs alone. Where it
+    # looks, how far, and how long it keeps footage are camera facts, kept in clear.
+    PERSONAL: ClassVar[tuple[str, ...]] = ("label",)
+    SCHEMA_VERSION: ClassVar[int] = 2
+
     camera_id: str
     label: str
     bearing_degrees: float

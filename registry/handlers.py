@@ -42,6 +42,11 @@ class RegistryService:
         self._projections = projections
         self.policy = policy
 
+    @property
+    def vault(self) -> KeyVault:
+        """The vault that seals the registry's personal fields."""
+        return self._vault
+
     def execute(
         self, command: c.SiteCommand, metadata: Mapping[str, Any] | None = None
     ) -> list[RecordedEvent]:

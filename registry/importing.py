@@ -2,9 +2,11 @@
 of OpenStreetMap's surveillance nodes.
 
 Each row becomes a site with one camera, through the same commands and rules as sites
-registered online. Site and camera ids are derived from the source's own row ids, so a
-second run finds everything already there and adds nothing. Rows that cannot be used are
-reported with their line number and the reason, and the import carries on.
+registered online. Site and camera ids are derived from the source's own row ids by a keyed
+pseudonym (so a second run finds everything already there and adds nothing, while the log's
+ids cannot be matched to the agency's public rows without the master key). Rows that
+cannot be used are reported with their line number and the reason, and the import carries
+on.
 """
 
 from __future__ import annotations
@@ -13,16 +15,21 @@ import csv
 import json
 import math
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import shapely
+from shapely.geometry import shape
+
+from events_store.vault import KeyVault
 
 from . import commands as c
 from .errors import InvalidSite, LimitReached, NotAllowedNow
 from .handlers import RegistryService
 
-NAMESPACE = uuid.UUID("5d1c7c2e-8a43-4c1b-9a57-3f6f0f7a2b10")
+IMPORT_PSEUDONYM = "registry-import-site"
 IMPORT_ACTOR = {"actor": "registry-import", "role": "admin"}
 
 
@@ -47,6 +54,18 @@ class Rejected:
     reason: str
 
 
+@dataclass(frozen=True)
+class SiteChoices:
+    """What an owner chose for an imported site: its camera, its consent, and whose it is
+    (no owner: the site is its own data subject, as a business of an agency's list is)."""
+
+    camera: c.CameraSpec
+    owner_id: str | None = None
+    contact_for_requests: bool = True
+    categories: tuple[str, ...] = ("all",)
+    share_exact_location: bool = False
+
+
 @dataclass
 class ImportReport:
     """What an import did."""
@@ -58,6 +77,7 @@ class ImportReport:
 
 Row = ImportedSite | Rejected
 Reader = Callable[[Iterable[dict[str, str]]], Iterator[Row]]
+Register = Callable[[c.RegisterSite, Mapping[str, Any]], object]
 
 
 def read_detroit_green_light(records: Iterable[dict[str, str]]) -> Iterator[Row]:
@@ -130,39 +150,101 @@ def read_file(
     ]
 
 
+class InvalidArea(ValueError):
+    """A GeoJSON file that holds no usable area; the message says what is wrong."""
+
+
+AREA_TYPES = ("Polygon", "MultiPolygon")
+
+
+def read_boundary(path: Path) -> shapely.Geometry:
+    """The area of a GeoJSON file (a polygon, a feature or a collection of features: their
+    union), ready for `inside`; InvalidArea says why a file cannot be one."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as unreadable:
+        raise InvalidArea(f"it is not JSON ({unreadable})") from None
+    items = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(items, list):
+        items = [document]
+    area = shapely.union_all([_polygon(item) for item in items])
+    if area.is_empty:
+        raise InvalidArea("it holds no polygon")
+    shapely.prepare(area)
+    return area
+
+
+def _polygon(item: object) -> shapely.Geometry:
+    geometry = item.get("geometry") if isinstance(item, dict) else None
+    geometry = geometry if isinstance(geometry, dict) else item
+    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    if kind not in AREA_TYPES:
+        raise InvalidArea(f"it holds a {kind or 'value'} where a Polygon or MultiPolygon belongs")
+    try:
+        return shape(geometry)
+    except (ValueError, TypeError, IndexError, AttributeError):
+        raise InvalidArea(f"a {kind}'s coordinates are not [longitude, latitude] pairs") from None
+
+
+def inside(rows: Iterable[Row], area: shapely.Geometry) -> list[Row]:
+    """The rejected rows, and the usable rows whose position lies inside `area`."""
+    kept = list(rows)
+    usable = [row for row in kept if isinstance(row, ImportedSite)]
+    points = shapely.points([row.longitude for row in usable], [row.latitude for row in usable])
+    outside = {
+        id(row) for row, hit in zip(usable, shapely.contains(area, points), strict=True) if not hit
+    }
+    return [row for row in kept if id(row) not in outside]
+
+
 def import_sites(
     service: RegistryService,
     rows: Iterable[Row],
-    camera: c.CameraSpec | Callable[[ImportedSite], c.CameraSpec],
+    camera: c.CameraSpec | Callable[[ImportedSite], c.CameraSpec | SiteChoices],
     progress: Callable[[int], None] | None = None,
+    register: Register | None = None,
 ) -> ImportReport:
     """Register each usable row as a site with one camera; idempotent. `camera` is the
-    camera every site gets, or a function that gives each site its own."""
+    camera every site gets, or a function that gives each site its own (and, as
+    `SiteChoices`, its owner and consent). `register` carries out each command (by default
+    the service does, waiting for the read model every time)."""
     report = ImportReport()
+    register = register or service.execute
     for row in rows:
         if isinstance(row, Rejected):
             report.rejected.append(row)
         else:
-            spec = camera if isinstance(camera, c.CameraSpec) else camera(row)
-            _import_one(service, row, spec, report)
+            chosen = camera if isinstance(camera, c.CameraSpec) else camera(row)
+            if isinstance(chosen, c.CameraSpec):
+                chosen = SiteChoices(chosen)
+            _import_one(service.vault, register, row, chosen, report)
         if progress:
             progress(1)
     return report
 
 
-def site_id_for(source_ref: str) -> str:
-    """The site id a source row always maps to."""
-    return str(uuid.uuid5(NAMESPACE, source_ref))
+def site_id_for(vault: KeyVault, source_ref: str) -> str:
+    """The site id a source row always maps to (under this master key)."""
+    return str(uuid.UUID(vault.pseudonym(IMPORT_PSEUDONYM, source_ref)))
+
+
+def imported_owner_id(site_id: str) -> str:
+    """The owner of an imported site that names none: the site itself (each business of an
+    agency's list is its own data subject)."""
+    return "import-" + site_id.replace("-", "")[:24]
 
 
 def _import_one(
-    service: RegistryService, row: ImportedSite, camera: c.CameraSpec, report: ImportReport
+    vault: KeyVault,
+    execute: Register,
+    row: ImportedSite,
+    chosen: SiteChoices,
+    report: ImportReport,
 ) -> None:
-    site_id = site_id_for(row.source_ref)
-    owner_id = "import-" + site_id.replace("-", "")[:24]  # each business is its own subject
+    site_id = site_id_for(vault, row.source_ref)
     register = c.RegisterSite(
         site_id,
-        owner_id,
+        chosen.owner_id or imported_owner_id(site_id),
         row.kind,
         row.label,
         row.address,
@@ -170,10 +252,14 @@ def _import_one(
         row.longitude,
         location_source="import",
         source_ref=row.source_ref,
-        cameras=(c.NewCamera(f"{site_id}-1", camera),),  # one append: the site with its camera
+        contact_for_requests=chosen.contact_for_requests,
+        categories=chosen.categories,
+        share_exact_location=chosen.share_exact_location,
+        # one append: the site with its camera
+        cameras=(c.NewCamera(f"{site_id}-1", chosen.camera),),
     )
     try:
-        service.execute(register, IMPORT_ACTOR)
+        execute(register, IMPORT_ACTOR)
         report.added += 1
     except NotAllowedNow:
         report.already_present += 1

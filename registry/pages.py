@@ -14,7 +14,7 @@ from accounts.auth import page_allows
 from . import actions as a
 from . import commands as c
 from .decider import PLACEMENTS, RECORDING_MODES, SITE_KINDS
-from .errors import InvalidSite, LimitReached, NotAllowedNow
+from .errors import CameraNotFound, InvalidSite, LimitReached, NotAllowedNow
 from .queries import sites_of_owner
 from .schemas import CameraSchema, ConsentSchema, NewSiteSchema, SiteLocationSchema
 
@@ -57,7 +57,7 @@ def coverage_map() -> ResponseReturnValue:
 def dashboard() -> ResponseReturnValue:
     """The owner's sites, on a map and in a list."""
     with a.read() as conn:
-        sites = [a.with_cameras(conn, row) for row in sites_of_owner(conn, a.owner_id())]
+        sites = [a.with_cameras(conn, row) for row in sites_of_owner(conn, a.vault(), a.owner_id())]
     return render_template("registry/dashboard.html", sites=sites, sites_json=_map_data(sites))
 
 
@@ -146,7 +146,42 @@ def add_camera(site_id: str) -> ResponseReturnValue:
         errors = getattr(refused, "errors", None) or {"label": [str(refused)]}
         return _render_site(a.site_view(site_id), camera_errors=errors, camera=form), 422
     flash(f"Camera “{camera['label']}” added.")
-    return redirect(url_for("owner_pages.site", site_id=site_id))
+    # To the top of the page, where the confirmation is: the form's own anchor would leave a
+    # phone showing the emptied form.
+    return redirect(url_for("owner_pages.site", site_id=site_id, _anchor="content"))
+
+
+@bp.route("/sites/<site_id>/cameras/<camera_id>/edit", methods=["GET", "POST"])
+@page_allows("sites.manage")
+def edit_camera(site_id: str, camera_id: str) -> ResponseReturnValue:
+    """Change a camera: its name, view (typed, or turned on the map), recording and retention."""
+    current = a.site_view(site_id)
+    found = next((cam for cam in current["cameras"] if cam["camera_id"] == camera_id), None)
+    if found is None:
+        raise CameraNotFound(camera_id)
+    values = {name: _shown(found[name]) for name in CAMERA_FIELDS}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = _camera_form()
+        try:
+            body = CameraSchema().load(_camera_payload(values))
+            a.execute(c.ChangeCamera(site_id, a.owner_id(), camera_id, c.CameraSpec(**body)))
+        except ValidationError as invalid:
+            errors = _flatten(invalid.messages)
+        except (InvalidSite, NotAllowedNow) as refused:
+            errors = getattr(refused, "errors", None) or {"label": [str(refused)]}
+        else:
+            flash(f"Camera “{body['label']}” saved.")
+            return redirect(url_for("owner_pages.site", site_id=site_id, _anchor="content"))
+    page = render_template(
+        "registry/edit_camera.html",
+        site=current,
+        camera=values,
+        camera_id=camera_id,
+        camera_errors=errors,
+        sites_json=_map_data([current]),
+    )
+    return page, 422 if errors else 200
 
 
 @bp.post("/sites/<site_id>/cameras/<camera_id>/remove")
@@ -229,10 +264,17 @@ def _site_payload(values: dict[str, Any], location_only: bool = False) -> dict[s
     }
 
 
+CAMERA_FIELDS = ("label", "bearing_degrees", "field_of_view_degrees", "range_metres",
+                 "placement", "recording", "retention_days")  # fmt: skip
+
+
 def _camera_form() -> dict[str, str]:
-    fields = ("label", "bearing_degrees", "field_of_view_degrees", "range_metres",
-              "placement", "recording", "retention_days")  # fmt: skip
-    return {name: request.form.get(name, "").strip() for name in fields}
+    return {name: request.form.get(name, "").strip() for name in CAMERA_FIELDS}
+
+
+def _shown(value: Any) -> Any:
+    """A stored number as a person would type it: 180, not 180.0."""
+    return f"{value:g}" if isinstance(value, float) else value
 
 
 def _camera_payload(form: dict[str, str]) -> dict[str, Any]:
@@ -259,8 +301,9 @@ def _map_data(sites: list[dict[str, Any]]) -> str:
     return json.dumps([
         {"label": s["label"], "status": s["status"], "latitude": s["latitude"],
          "longitude": s["longitude"], "url": url_for("owner_pages.site", site_id=s["site_id"]),
-         "cameras": [{"label": cam["label"], "bearing": cam["bearing_degrees"],
-                      "fov": cam["field_of_view_degrees"], "range": cam["range_metres"]}
+         "cameras": [{"id": cam["camera_id"], "label": cam["label"],
+                      "bearing": cam["bearing_degrees"], "fov": cam["field_of_view_degrees"],
+                      "range": cam["range_metres"]}
                      for cam in s["cameras"]]}
         for s in sites if s["latitude"] is not None
     ])  # fmt: skip

@@ -20,6 +20,14 @@ from .decider import (
 
 MAX_CAMERAS_IN_REQUEST = 64
 CATEGORY_CHOICE = f"Choose 'all' or from: {', '.join(CATEGORIES)}."
+NO_KIND = (
+    "Tick at least one kind of incident under “Only these”, or choose “Any incident the law "
+    "allows” ('all')."
+)
+TOO_MANY_KINDS = (
+    f"Tick each kind of incident at most once (there are {len(CATEGORIES)}), or choose “Any "
+    "incident the law allows” ('all')."
+)
 TOO_MANY_CAMERAS = f"A site may have at most {MAX_CAMERAS_IN_REQUEST} cameras."
 ADDRESS_LENGTH = f"Use 3 to {MAX_ADDRESS} characters."
 REQUIRED = {"required": "This field is required.", "null": "This field cannot be empty."}
@@ -41,7 +49,10 @@ def _label(example: str) -> Text:
 def _categories(**kw: object) -> fields.List:
     return fields.List(
         fields.String(validate=validate.OneOf(("all", *CATEGORIES), error=CATEGORY_CHOICE)),
-        validate=validate.Length(min=1, max=len(CATEGORIES), error="Choose 'all' or 1 to 4 kinds."),
+        validate=[
+            validate.Length(min=1, error=NO_KIND),
+            validate.Length(max=len(CATEGORIES), error=TOO_MANY_KINDS),
+        ],
         error_messages=REQUIRED | {"invalid": "Give a list of incident kinds."},
         **kw,
     )
@@ -170,24 +181,3 @@ class GeocodeSchema(Schema):
 
 
 __all__ = ["LOCATION_SOURCES"]
-
-
-class CoverageQuerySchema(Schema):
-    south = Number(-90, 90, "Latitude must be a number from -90 to 90.", load_default=-90)
-    west = Number(-180, 180, "Longitude must be a number from -180 to 180.", load_default=-180)
-    north = Number(-90, 90, "Latitude must be a number from -90 to 90.", load_default=90)
-    east = Number(-180, 180, "Longitude must be a number from -180 to 180.", load_default=180)
-
-
-class CoverageCellSchema(Schema):
-    south = fields.Float()
-    west = fields.Float()
-    size_degrees = fields.Float(attribute="size")
-    sites = fields.Integer()
-    cameras = fields.Integer()
-
-
-class CoverageSchema(Schema):
-    cell_degrees = fields.Float()
-    minimum_sites = fields.Integer()
-    cells = fields.List(fields.Nested(CoverageCellSchema))

@@ -1,5 +1,6 @@
-# Sourced by scripts/start and scripts/test: make .venv hold this project and its extras.
-# Re-installs only when the packaging files change, so the second run starts at once.
+# Sourced by scripts/start and scripts/test: make .venv hold this project and its extras,
+# and service/frontend the browser libraries the service serves (the maps' basemap renderer).
+# Re-installs only when the packaging or lock files change, so the second run starts at once.
 
 ensure_environment() {
     local extras="${1:-}"
@@ -32,4 +33,28 @@ ensure_environment() {
         .venv/bin/python -m pip install --quiet --editable "$target"
         echo "$wanted" > "$stamp"
     fi
+    ensure_npm_packages service/frontend
+}
+
+# Node.js and npm, from Debian's packages when missing.
+ensure_node() {
+    if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then return; fi
+    echo "Installing Node.js and npm ..."
+    local sudo_cmd=""
+    if [ "$(id -u)" != "0" ]; then sudo_cmd="sudo"; fi
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq nodejs npm >/dev/null
+}
+
+# The exact packages of a folder's package-lock.json (npm ci), again only when the lock changes.
+ensure_npm_packages() {
+    local folder="$1"
+    if [ -f "$folder/node_modules/.lock-installed" ] \
+        && cmp -s "$folder/package-lock.json" "$folder/node_modules/.lock-installed"; then
+        return
+    fi
+    ensure_node
+    echo "Installing the npm packages of $folder ..."
+    npm ci --prefix "$folder" --silent --no-audit --no-fund
+    cp "$folder/package-lock.json" "$folder/node_modules/.lock-installed"
 }

@@ -20,12 +20,13 @@ from audit.public import bp as transparency_pages
 from canvass.api import blp as canvass_api
 from canvass.pages import bp as request_pages
 from canvass.staff_pages import bp as canvass_pages
+from registry.address_pages import address_pages
 from registry.api import blp as registry_api
 from registry.pages import bp as owner_pages
 from registry.pages import public as public_pages
 from validation.paths import refuse_control_characters_in_path
 
-from . import cli, configuration, errors, observability, openapi
+from . import cli, configuration, errors, file_modes, observability, openapi
 from .assets import bp as assets_blueprint
 from .health import blp as health_blueprint
 from .home import bp as home_blueprint
@@ -42,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     observability.init_app(app)
     app.before_request(refuse_control_characters_in_path)
     app.extensions["canvass"] = build_services(app)
+    file_modes.init_app(app)
 
     api = Api(app)
     api.register_blueprint(health_blueprint)
@@ -61,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(canvass_pages)
     app.register_blueprint(audit_pages)
     app.register_blueprint(transparency_pages)
+    app.register_blueprint(address_pages)
     csrf = CSRFProtect(app)
     for blueprint in (
         health_blueprint,

@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app wsgi db|events|projections|registry|geocoder ...`."""
+"""Operator commands: `flask --app wsgi db|events|projections|registry|geocoder|demo ...`."""
 
 from __future__ import annotations
 
@@ -20,9 +20,16 @@ from events_store import ProjectionFailed
 from events_store.integrity import recompute_leaf_hash, verify_log
 from registry.commands import CameraSpec
 from registry.geocoding import load_gazetteer, read_openaddresses
-from registry.importing import FORMATS, import_sites, read_file
+from registry.importing import (
+    FORMATS,
+    InvalidArea,
+    import_sites,
+    inside,
+    read_boundary,
+    read_file,
+)
 
-from . import database
+from . import database, demo
 from .wiring import Services, services
 
 db_cli = AppGroup("db", help="Create and upgrade the database schema.")
@@ -33,7 +40,7 @@ projections_cli = AppGroup("projections", help="Inspect and rebuild the read mod
 def init_app(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
     groups = (db_cli, events_cli, projections_cli, registry_cli, geocoder_cli, accounts_cli)
-    for group in (*groups, outbox_cli, scheduler_cli, audit_cli):
+    for group in (*groups, outbox_cli, scheduler_cli, audit_cli, demo_cli):
         app.cli.add_command(group)
 
 
@@ -172,14 +179,25 @@ registry_cli = AppGroup("registry", help="Manage the camera registry.")
     metavar="SOUTH WEST NORTH EAST",
     help="Only the rows inside this latitude/longitude box.",
 )
+@click.option(
+    "--inside",
+    "boundary",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    metavar="AREA.geojson",
+    help="Only the rows inside this area (a GeoJSON geometry, feature or collection).",
+)
 def registry_import(
     file: Path,
     file_format: str,
     retention_days: int,
     within: tuple[float, float, float, float] | None,
+    boundary: Path | None,
 ) -> None:
     """Register every site in FILE (one camera each); running it again adds nothing."""
     rows = read_file(file, file_format, within)
+    if boundary is not None:
+        rows = inside(rows, _boundary(boundary))
     # The sources say nothing of direction: assume an all-round view of modest range.
     camera = CameraSpec("Camera", 0, 360, 30, "outdoor", "continuous", retention_days)
     with click.progressbar(length=len(rows), label=f"Importing {file.name}") as bar:
@@ -190,6 +208,15 @@ def registry_import(
     )
     for rejected in report.rejected:
         click.echo(f"  line {rejected.line}: {rejected.reason}")
+
+
+def _boundary(path: Path) -> object:
+    try:
+        return read_boundary(path)
+    except InvalidArea as unusable:
+        raise click.BadParameter(
+            f"{path.name} is not a GeoJSON area: {unusable}.", param_hint="--inside"
+        ) from None
 
 
 geocoder_cli = AppGroup("geocoder", help="Manage the offline address gazetteer.")
@@ -316,3 +343,25 @@ def audit_checkpoint() -> None:
 def audit_public_key() -> None:
     """Print the key that verifies checkpoints, for auditors to keep."""
     click.echo(services().log.signer.public_key_text)
+
+
+demo_cli = AppGroup("demo", help="The San Francisco demo city (for trying the service).")
+
+
+@demo_cli.command("load")
+@click.argument("data", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--limit",
+    type=click.IntRange(1),
+    default=None,
+    help="Only the N cameras nearest to the demo's incidents (a small city for tests).",
+)
+def demo_load(data: Path, limit: int | None) -> None:
+    """Load San Francisco from the files in DATA: its OpenStreetMap cameras as sites of demo
+    owners, demo staff, and canvasses on real incidents; running it again adds nothing."""
+    city = demo.read_city(data, limit)
+    secret = str(current_app.config["SECRET_KEY"])
+    with click.progressbar(length=len(city.cameras), label="Registering cameras") as bar:
+        report = demo.load(services(), city, secret, progress=bar.update)
+    for line in demo.describe(report, services().accounts.public_url):
+        click.echo(line)

@@ -35,6 +35,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": None,  # read from (or created in) SECRET_KEY_FILE when unset
         "SECRET_KEY_FILE": str(instance / "secret_key"),
         "VAULT_MASTER_KEY_FILE": str(instance / "vault_master_key"),
+        # Subjects' data keys, one 0600 file each, outside the database (one host only;
+        # back it up apart from the database, on a short rotation: see events_store.keystore)
+        "KEY_STORE": str(instance / "keys"),
         "SQLITE_SYNCHRONOUS": "NORMAL",
         "LOG_LEVEL": "INFO",
         "SERVICE_AREA": None,  # a GeoJSON Polygon; sites outside it are refused
@@ -80,6 +83,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "CHECKPOINT_INTERVAL_MINUTES": 60,
         "MAP_TILE_URL": None,  # e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (network)
         "MAP_TILE_ATTRIBUTION": "",
+        "MAP_BASEMAP": None,  # a .pmtiles street basemap the maps draw offline (no tile server)
     }
 
 
@@ -104,6 +108,7 @@ PARSERS: dict[str, kinds.Parse] = {
     "SECRET_KEY": kinds.optional(kinds.secret),
     "SECRET_KEY_FILE": kinds.path("file"),
     "VAULT_MASTER_KEY_FILE": kinds.path("file"),
+    "KEY_STORE": kinds.path("folder"),
     "SQLITE_SYNCHRONOUS": kinds.one_of("OFF", "NORMAL", "FULL", "EXTRA"),
     "LOG_LEVEL": kinds.one_of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
     "SERVICE_AREA": kinds.optional(kinds.service_area),
@@ -139,6 +144,7 @@ PARSERS: dict[str, kinds.Parse] = {
     "CHECKPOINT_INTERVAL_MINUTES": kinds.whole_number(1, 525_600, 60),
     "MAP_TILE_URL": kinds.optional(kinds.tile_address),
     "MAP_TILE_ATTRIBUTION": kinds.text,
+    "MAP_BASEMAP": kinds.optional(kinds.pmtiles_file),
 }
 # Environment variables with the prefix that are not settings of the app.
 NOT_SETTINGS = ("INSTANCE_PATH", "TOKEN", "TEST_POSTGRES_URL", "BENCH_POSTGRES_URL")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import re
+import shutil
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -76,18 +80,62 @@ class SMTPTransport:
         log.info("sent message %s by SMTP: %s", delivery.message_id, delivery.subject)
 
 
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
 class FileTransport:
-    """Writes each message as an .eml file, for development without a mail server."""
+    """Writes each message as an .eml file, for development without a mail server.
+
+    A message about a person goes to `<directory>/<subject id>/<message id>.eml`, so erasing
+    the person deletes one folder, found by their pseudonymous id alone; a message about
+    nobody goes to `<directory>/<message id>.eml`. Files are 0600 and folders 0700 whatever
+    the umask: the files hold names and addresses in clear.
+    """
 
     def __init__(self, directory: Path, sender: str) -> None:
         self.directory = directory
         self.sender = sender
 
     def send(self, delivery: Delivery) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{delivery.message_id}.eml"
-        path.write_bytes(bytes(compose(delivery, self.sender)))
+        folder = _private_folder(self.directory)
+        if delivery.subject_id is not None:
+            folder = _private_folder(self.folder_of(delivery.subject_id))
+        path = folder / f"{_file_name(delivery.message_id)}.eml"
+        _write_private(path, bytes(compose(delivery, self.sender)))
         log.info("wrote message %s to %s: %s", delivery.message_id, path.name, delivery.subject)
+
+    def folder_of(self, subject_id: str) -> Path:
+        """Where the messages about a subject are written."""
+        return self.directory / _file_name(subject_id)
+
+    def forget_subject(self, subject_id: str) -> None:
+        """Delete every message written about the subject (part of erasing them)."""
+        folder = self.folder_of(subject_id)
+        if folder.exists():
+            shutil.rmtree(folder)
+
+
+def _file_name(identifier: str) -> str:
+    """An id as a file name: itself when it is plainly safe, else a digest of it."""
+    if _SAFE_NAME.match(identifier):
+        return identifier
+    return hashlib.sha256(identifier.encode()).hexdigest()[:32]
+
+
+def _private_folder(folder: Path) -> Path:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)  # mkdir's mode is narrowed by the umask, and an old folder kept its
+    return folder
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Write a file only its owner can read, whole or not at all."""
+    partial = path.with_name(f".{path.name}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a file left from before keeps its mode otherwise
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)
+    os.replace(partial, path)
 
 
 def transport_from_settings(config: Mapping[str, Any], instance_path: str) -> MailTransport:

@@ -149,6 +149,12 @@ EXTRA_ERRORS: dict[str, set[int]] = {
     "canvass.upload_footage": {400, 404, 410},
     "canvass.download_footage": {410},
     "canvass.case_package": {410},
+    "transparency.coverage": {429},  # the public figures' rate limit, per client address
+    "transparency.transparency_figures": {429},
+    # a draft lists no candidates until it is submitted, nor a canvass called off
+    "canvass.candidate_cameras": {409},
+    "canvass.export_geojson": {409},
+    "canvass.export_csv": {409},
 }
 # Operations that a bearer token may, but need not, accompany.
 OPTIONAL_TOKEN = {"accounts.create_token"}

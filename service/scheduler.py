@@ -50,6 +50,12 @@ def alert_investigators(services: Services) -> int:
     return services.canvass.alert_expiring(datetime.now(UTC))
 
 
+def send_digests(services: Services) -> int:
+    """Email each investigator one digest of what happened on their canvasses since the
+    last one: decisions, answers and footage."""
+    return services.canvass.digests.send_due()
+
+
 def close_settled_canvasses(services: Services) -> int:
     """Close dispatched canvasses whose every request is settled, or past their deadline."""
     return services.canvass.close_settled(datetime.now(UTC))
@@ -59,6 +65,19 @@ def purge_old_footage(services: Services) -> int:
     """Delete footage of canvasses that ended longer ago than the retention setting."""
     days = current_app.config["FOOTAGE_KEEP_DAYS_AFTER_CLOSE"]
     return services.footage.purge_ended(datetime.now(UTC), timedelta(days=int(days)))
+
+
+def sweep_orphan_footage(services: Services) -> int:
+    """Remove files in the footage folder that no kept record refers to (older than an hour,
+    so that an upload still being recorded is left alone)."""
+    return services.footage.sweep_orphans(timedelta(hours=1))
+
+
+def forget_ended_visits(services: Services) -> int:
+    """Forget the door-to-door visits of canvasses that ended longer ago than the footage
+    retention setting (visits at a registered site go with their owner's data instead)."""
+    days = current_app.config["FOOTAGE_KEEP_DAYS_AFTER_CLOSE"]
+    return services.canvass.forget_ended_visits(datetime.now(UTC), timedelta(days=int(days)))
 
 
 def erase_inactive_owners(services: Services) -> int:
@@ -71,6 +90,11 @@ def erase_inactive_owners(services: Services) -> int:
         datetime.now(UTC), timedelta(days=int(days)), notice
     )
     return told + erased
+
+
+def finish_erasures(services: Services) -> int:
+    """Carry on every erasure a failed step left pending (each step is safe to repeat)."""
+    return services.eraser.finish_pending()
 
 
 def sign_checkpoint(services: Services) -> int:
@@ -91,10 +115,14 @@ JOBS: list[tuple[str, int, Callable[[Services], int]]] = [
     ("expire-requests", 600, expire_requests),
     ("remind-owners", 900, remind_owners),
     ("alert-investigators", 900, alert_investigators),
+    ("send-digests", 600, send_digests),
     ("close-settled-canvasses", 3600, close_settled_canvasses),
     ("sign-checkpoint", 3600, sign_checkpoint),
     ("purge-old-footage", 3600, purge_old_footage),
+    ("sweep-orphan-footage", 3600, sweep_orphan_footage),
+    ("forget-ended-visits", 3600, forget_ended_visits),
     ("erase-inactive-owners", 6 * 3600, erase_inactive_owners),
+    ("finish-erasures", 60, finish_erasures),
 ]
 
 

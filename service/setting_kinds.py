@@ -20,6 +20,8 @@ from shapely.validation import explain_validity
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .basemap import read_header
+
 Parse = Callable[[Any], Any]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -130,6 +132,22 @@ def tile_address(value: Any) -> str:
     if not all(part in address for part in ("{z}", "{x}", "{y}")):
         raise WrongValue(f"{_shown(value)} needs {{z}}, {{x}} and {{y}} in it, e.g. {example}")
     return address
+
+
+def pmtiles_file(value: Any) -> str:
+    """A PMTiles v3 archive the service can read, such as the city's street basemap."""
+    where = str(path("file")(value))
+    try:
+        read_header(where)
+    except FileNotFoundError:
+        raise WrongValue(f"{where!r} does not exist; name a .pmtiles file.") from None
+    except PermissionError:
+        raise WrongValue(f"{where!r} cannot be read by the service; allow it to.") from None
+    except OSError as wrong:
+        raise WrongValue(f"{where!r} cannot be read: {wrong.strerror or wrong}.") from None
+    except ValueError as wrong:
+        raise WrongValue(f"{wrong}.") from None
+    return where
 
 
 def time_zone(value: Any) -> str:

@@ -24,6 +24,7 @@ from audit.gateway import AccessGateway
 from audit.log import Signer, VerifiableLog
 from audit.projection import EventCounts
 from audit.tree import MerkleTree
+from canvass.decision_pages import bp as decision_pages
 from canvass.dispatching import Dispatcher
 from canvass.footage import FootageStore
 from canvass.handlers import CanvassService
@@ -32,6 +33,7 @@ from canvass.policy import AgencyPolicy, policy_from_settings
 from canvass.projection import CanvassProjection, RequestsProjection
 from events_store import EventStore
 from events_store.database import create_engine
+from events_store.keystore import FileKeyStore
 from events_store.outbox import Outbox
 from events_store.projections import ProjectionRunner
 from events_store.store import utc_now
@@ -78,11 +80,13 @@ def build_services(app: Flask) -> Services:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
     store = EventStore.from_url(url, sqlite_synchronous=app.config["SQLITE_SYNCHRONOUS"])
+    with using("KEY_STORE"):
+        keys = FileKeyStore(Path(app.config["KEY_STORE"]))
     with using("VAULT_MASTER_KEY_FILE"):
         master_key = read_or_create_secret(
             Path(app.config["VAULT_MASTER_KEY_FILE"]), KeyVault.generate_master_key
         )
-        vault = KeyVault(engine, master_key)
+        vault = KeyVault(engine, master_key, keys)
     projections = [
         EventCounts(),
         MerkleTree(),
@@ -95,7 +99,7 @@ def build_services(app: Flask) -> Services:
     runner = ProjectionRunner(engine, store, projections)
     registry = RegistryService(store, vault, engine, runner, registry_policy(app.config))
     geocoder = build_geocoder(app.config, engine)
-    outbox = Outbox(engine, transport_from_settings(app.config, app.instance_path))
+    outbox = Outbox(engine, transport_from_settings(app.config, app.instance_path), vault=vault)
     links = Links(app.config["SECRET_KEY"])
     accounts = AccountService(store, vault, engine, runner, links, app.config["PUBLIC_URL"])
     policies = agency_policies(app.config)
@@ -117,7 +121,10 @@ def build_services(app: Flask) -> Services:
         lambda agency: policies.get(agency) or AgencyPolicy(),
         utc_now,
         dispatcher,
+        lambda: accounts.public_url,
+        ZoneInfo(app.config["TIME_ZONE"]),
     )
+    app.register_blueprint(decision_pages)
     files = FootageStore(
         Path(app.config["FOOTAGE_DIR"] or Path(app.instance_path) / "footage"),
         int(app.config["FOOTAGE_MAX_BYTES"]),

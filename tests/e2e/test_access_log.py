@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -66,6 +67,14 @@ def test_the_access_log_exports_as_csv_and_json_lines(client, released):
     rows = list(csv.DictReader(io.StringIO(table.get_data(as_text=True))))
     assert [row["action"] for row in rows] == ["exported", "downloaded"]
     assert rows[0]["case_number"] == "181-004512"
+    # Read by a person: the officer by name and role, the action in words, the local time.
+    assert [row["what"] for row in rows] == [
+        "Put footage in the case package",
+        "Downloaded footage",
+    ]
+    assert all(row["who"].endswith("(investigator, SFPD)") for row in rows)
+    assert all(row["local_time"].endswith(" UTC") for row in rows)  # the service's zone
+    assert rows[0]["recorded_at"].endswith("+00:00")
     lines = client.get("/api/v1/audit/access?format=jsonl", headers=auditor)
     assert [json.loads(line)["action"] for line in lines.get_data(as_text=True).splitlines()] == [
         "exported",
@@ -136,14 +145,30 @@ def test_an_owner_sees_who_took_their_data_but_not_which_officer(app, client, re
 def test_an_auditor_searches_and_downloads_from_the_pages(app, client, released):
     from tests.e2e.test_canvass_pages import logged_in
 
+    app.config["TIME_ZONE"] = "America/Los_Angeles"
+    _, detective, _, path = released
+    name = client.get("/api/v1/me", headers=detective).get_json()["display_name"]
     browser, landing = logged_in(app, "aud.ray@sfpd.example")
     assert landing.endswith("/audit")
     page = browser.get("/audit?case_number=181-004512").get_data(as_text=True)
     assert "2 accesses found." in page
+    assert page.count(f"{name} (investigator, SFPD)") == 2
+    assert "Downloaded footage" in page and "Put footage in the case package" in page
+    assert re.search(r"\d\d:\d\d P[SD]T", page)
     table = browser.get("/audit?case_number=181-004512&format=csv").get_data(as_text=True)
     assert table.count("181-004512") == 2
+    assert table.count(f"{name} (investigator, SFPD)") == 2
+    timeline = browser.get(f"/audit/canvasses/{path.rsplit('/', 1)[1]}").get_data(as_text=True)
+    assert "Canvass opened" in timeline and "Owner asked for footage" in timeline
+    assert f"{name} (investigator, SFPD)" in timeline
+    assert re.search(r"\d\d:\d\d P[SD]T", timeline) and "(UTC)" not in timeline
+    assert "@example.org" not in timeline and "@sfpd.example" not in timeline
     refused = browser.get("/audit?from=last+week")
     assert refused.status_code == 422 and "Give a date like 2026-11-20." in refused.get_data(True)
+    assert (
+        'id="from" name="from" type="date" value="last week" aria-invalid="true" '
+        'aria-describedby="from-error"' in refused.get_data(as_text=True)
+    )
     owner = app.test_client()
     assert owner.get("/audit").status_code == 302
 

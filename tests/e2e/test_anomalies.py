@@ -53,6 +53,11 @@ def test_each_rule_raises_its_flag_for_the_auditor_of_the_agency(
     client.post(f"{second}/dispatch", headers=detective)
     # A third canvass asks the same owners again within the month: each owner flagged once.
     open_and_dispatch(client, detective, case_number="181-004700")
+    # Two drafts more around the same place, never submitted: five overlapping canvasses
+    # within a week, flagged once as probing.
+    for number in ("181-004701", "181-004702"):
+        draft = canvass_body(PLACE, AT, "property_crime", 200, {"case_number": number})
+        assert client.post("/api/v1/canvasses", headers=detective, json=draft).status_code == 201
     # The first canvass ends; its investigator then takes the file at night, ten times.
     cancelled = {"reason": "Suspect arrested; no more footage needed."}
     assert client.post(f"{first}/cancel", headers=detective, json=cancelled).status_code == 200
@@ -69,6 +74,7 @@ def test_each_rule_raises_its_flag_for_the_auditor_of_the_agency(
         "owner_targeted": 3,
         "outside_active_canvass": 10,
         "after_hours_bulk": 1,
+        "repeated_probing": 1,
     }
     assert set(found["rules"]) == set(rules)
     [override] = [flag for flag in found["flags"] if flag["rule"] == "override"]
@@ -80,4 +86,4 @@ def test_each_rule_raises_its_flag_for_the_auditor_of_the_agency(
 
     browser, _ = logged_in(app, "aud.ray@sfpd.example")
     page = browser.get("/audit").get_data(as_text=True)
-    assert "Worth a second look (16)" in page and "owner targeted" in page
+    assert "Worth a second look (17)" in page and "owner targeted" in page

@@ -19,14 +19,14 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 # Reached without an account on purpose: each either shows nothing personal, or is the
 # owner's own emailed single-use link, or is how one gets an account or a token.
 PUBLIC = {
-    "static", "assets.asset", "home.index", "health.healthz", "health.readyz",
+    "static", "assets.asset", "assets.basemap", "home.index", "health.healthz", "health.readyz",
     "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
     "account_pages.signup", "account_pages.signup_sent", "account_pages.verify_email",
     "account_pages.login", "account_pages.logout", "account_pages.forgot_password",
     "account_pages.set_password", "account_pages.keep_account",
     "accounts.sign_up", "accounts.verify", "accounts.request_reset", "accounts.set_password",
     "accounts.create_token",
-    "public_pages.coverage_map", "registry.coverage",
+    "public_pages.coverage_map", "transparency.coverage",
     "request_pages.answer", "request_pages.upload", "canvass.answer_request",
     "canvass.upload_footage",
     "audit.checkpoint", "audit.public_key",

@@ -162,6 +162,9 @@ def test_a_canvass_from_the_map_to_the_case_package_in_a_browser(
                 "#footage", files=[{"name": "clip.mp4", "mimeType": "video/mp4", "buffer": clip}]
             )
             owner.get_by_label(re.compile("clock is off")).fill("-90")
+            owner.get_by_label("How you exported it (optional)").fill(
+                "Exported from the recorder's app, front door camera, 21:00 to 21:30."
+            )
             owner.get_by_role("button", name="Upload").click()
             owner.get_by_role("heading", name="Thank you: your footage is received").wait_for()
             assert hashlib.sha256(clip).hexdigest() in owner.content()
@@ -181,6 +184,20 @@ def test_a_canvass_from_the_map_to_the_case_package_in_a_browser(
     assert "@example.org" not in page.content()
     page.locator("#canvass-map").screenshot(path=str(ARTIFACTS / "investigator-canvass-map.png"))
     page.screenshot(path=str(ARTIFACTS / "investigator-canvass-page.png"), full_page=True)
+
+    # The owner's words on how they exported it reach the case, beside the file, and the
+    # file downloads under the case number with its real extension.
+    assert "front door camera, 21:00 to 21:30" in page.locator("tr.footage-file").inner_text()
+    with page.expect_download() as single:
+        page.locator("tr.footage-file a").click()
+    name = single.value.suggested_filename
+    assert name.startswith("case-181-004512-site-") and name.endswith(".mp4"), name
+
+    # The printed report gives times in the service's zone, with its abbreviation.
+    page.get_by_role("link", name="Printable report").click()
+    report = page.locator("article.report").inner_text()
+    assert "PST" in report and "UTC" not in report
+    page.go_back()
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the case package (zip)").click()
@@ -204,7 +221,8 @@ def test_a_canvass_from_the_map_to_the_case_package_in_a_browser(
     audit.get_by_role("heading", name="Access log of SFPD").wait_for()
     audit.get_by_label("Case number").fill("181-004512")
     audit.get_by_role("button", name="Search").click()
-    audit.get_by_text("1 access found.").wait_for()
+    # the file taken once, and each time the canvass page listed its candidates
+    audit.get_by_text(re.compile(r"\d+ access(es)? found\.")).wait_for()
     with audit.expect_download() as exported:
         audit.get_by_role("link", name="Download CSV").click()
     table = tmp_path / "access.csv"

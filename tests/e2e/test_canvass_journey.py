@@ -107,6 +107,8 @@ def test_an_investigator_canvasses_real_cameras_around_a_real_incident_to_the_ca
                 "label": node.label or "Shop",
                 "latitude": node.latitude,
                 "longitude": node.longitude,
+                # they let the exact place be used, so the ranking below is of exact points
+                "share_exact_location": True,
                 "cameras": [spec],
             },
         )
@@ -158,6 +160,7 @@ def test_an_investigator_canvasses_real_cameras_around_a_real_incident_to_the_ca
         "offered_footage": 1,
         "no_footage": 1,
         "declined_or_unanswered": 1 + len(rest),
+        "owner_left": 0,
     }
     assert summary["sites_offering_footage"] == [first["site_id"]]
     assert third["site_id"] not in json.dumps(summary)  # who declined is not told

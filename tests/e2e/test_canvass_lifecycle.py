@@ -177,7 +177,7 @@ def test_the_owners_pages_say_the_canvass_has_ended_and_take_nothing(app, client
 
     form = client.get("/requests/upload", query_string={"token": links["cy"]})
     assert form.status_code == 409 and ENDED in form.get_data(as_text=True)
-    csrf = csrf_of(form.get_data(as_text=True))
+    csrf = csrf_of(client.get("/login").get_data(as_text=True))
     answered = client.post(
         "/requests/answer", data={"csrf_token": csrf, "token": links["cy"], "answer": "share_now"}
     )
@@ -250,7 +250,9 @@ def test_requests_whose_email_gave_up_are_shown_as_not_delivered_until_resent(
     services = app.extensions["canvass"]
     mailbox.refuse = True  # the mail server turns every message away, for more than a day
     now = datetime.now(UTC)
-    later = Outbox(services.engine, services.outbox.transport, clock=lambda: now)
+    later = Outbox(
+        services.engine, services.outbox.transport, clock=lambda: now, vault=services.vault
+    )
     for _ in range(60):
         later.send_pending()
         now += timedelta(hours=1)

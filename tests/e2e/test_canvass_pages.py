@@ -102,7 +102,7 @@ def test_a_canvass_within_the_limits_is_opened_ranked_and_sent_from_the_pages(de
     assert "Fri 14 Dec 2018, 21:40 PST" in page  # shown in the agency's time zone
     rows = re.findall(r'<tr class="candidate">(.*?)</tr>', page, re.S)
     assert len(rows) == 3
-    distances = [int(re.search(r"(\d+) m, bearing", row).group(1)) for row in rows]
+    distances = [int(re.search(r"about (\d+) m ", row).group(1)) for row in rows]
     assert distances == sorted(distances)  # same retention and all look at it: nearest first
     assert all("expires in 13 days" in row for row in rows)  # kept 14 days; a day has passed
     assert all("Not asked yet" in row for row in rows)
@@ -192,7 +192,12 @@ def test_a_door_knock_is_logged_from_the_canvass_page_and_exported(desk):
     bad = desk.post(f"{path}/visits", data=visit | {"retention_days": "many", "result": "?"})
     assert bad.status_code == 302
     page = desk.get(path).get_data(as_text=True)
-    assert "The visit was not logged" in page and page.count("3321 20th St") == 1
+    assert "The visit was not logged" in page and "keeps 7 days" in page
+    assert page.count("3321 20th St") == 2  # the logged visit, and the refused one kept typed
+    assert 'name="retention_days" type="text" value="many"' in page
+    assert 'aria-describedby="retention_days-error"' in page and "Give a whole number." in page
+    assert "Choose what you found at the door." in page
+    assert desk.get(path).get_data(as_text=True).count("3321 20th St") == 1  # shown once only
 
     geojson = desk.get(f"{path}/export.geojson")
     assert (
@@ -248,3 +253,19 @@ def test_the_api_checks_a_canvass_against_policy_without_opening_it(client, neig
     malformed = client.post("/api/v1/canvasses/check", headers=detective, json={"area": {}})
     assert malformed.status_code == 422
     assert "case_number" in malformed.get_json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "latitude=north&longitude=1", "latitude=91&longitude=0", "latitude=1e400&longitude=0"],
+)
+def test_the_form_s_address_lookup_explains_a_bad_place(desk, query):
+    response = desk.get(f"/canvasses/places?{query}")
+    assert response.status_code == 400
+    assert "latitude (-90 to 90)" in response.get_json()["message"]
+
+
+def test_the_form_s_address_lookup_finds_nothing_in_an_empty_gazetteer(desk):
+    assert desk.get("/canvasses/places?address=1531+McKinnon+St").get_json() == {"candidates": []}
+    near = desk.get(f"/canvasses/places?latitude={INCIDENT[0]}&longitude={INCIDENT[1]}")
+    assert near.status_code == 200 and near.get_json() == {"address": None}

@@ -101,7 +101,12 @@ def test_each_owner_is_emailed_once_and_answers_are_shown_as_counts(
 
     summary = client.get(f"{path}/requests", headers=detective).get_json()
     assert summary["requests"] == 3
-    assert summary["counts"] == {"offered_footage": 1, "no_footage": 1, "declined_or_unanswered": 1}
+    assert summary["counts"] == {
+        "offered_footage": 1,
+        "no_footage": 1,
+        "declined_or_unanswered": 1,
+        "owner_left": 0,
+    }
     assert summary["sites_offering_footage"] == [owners["ana"][1]]
     assert owners["cy"][1] not in str(summary)  # who declined is not shown
     assert client.post(f"{path}/dispatch", headers=detective).status_code == 409
@@ -311,3 +316,51 @@ def test_an_owner_sees_every_request_sent_to_them_and_can_answer_from_there(
     )
     assert "Answered: will bring footage" in client.get("/my-requests").get_data(as_text=True)
     assert client.get("/dashboard").status_code == 200
+
+
+def test_an_owner_who_leaves_after_offering_footage_is_no_longer_counted_as_offering(
+    app, client, mailbox, neighbourhood
+):
+    from tests.e2e.test_owner_journey_api import PASSWORD
+
+    owners, detective = neighbourhood
+    path, _ = open_and_dispatch(client, detective)
+    [request] = [m for m in mailbox.to("ana@example.org") if m["Subject"].startswith("A request")]
+    offered = client.post(
+        "/api/v1/requests/answer", json={"token": link_token(request), "answer": "share_now"}
+    )
+    assert offered.status_code == 200
+    erased = client.post(
+        "/api/v1/me/erasure", headers=owners["ana"][0], json={"password": PASSWORD}
+    )
+    assert erased.status_code == 200
+
+    summary = client.get(f"{path}/requests", headers=detective).get_json()
+    assert summary["requests"] == 3
+    assert summary["counts"] == {
+        "offered_footage": 0,
+        "no_footage": 0,
+        "declined_or_unanswered": 2,
+        "owner_left": 1,
+    }
+    assert summary["sites_offering_footage"] == []
+    assert client.get(f"{path}/footage", headers=detective).get_json()["files"] == []
+
+
+def test_the_answer_page_says_plainly_when_a_link_is_not_ours_or_its_request_has_expired(
+    app, client, mailbox, neighbourhood
+):
+    _, detective = neighbourhood
+    open_and_dispatch(client, detective)
+    [request] = [m for m in mailbox.to("ana@example.org") if m["Subject"].startswith("A request")]
+    forged = client.get("/requests/answer", query_string={"token": "forged"})
+    assert forged.status_code == 404
+    assert "We could not read this link" in forged.get_data(as_text=True)
+    assert 'name="answer"' not in forged.get_data(as_text=True)
+
+    app.extensions["canvass"].canvass.dispatcher.expire_due(AT + timedelta(days=12))
+    expired = client.get("/requests/answer", query_string={"token": link_token(request)})
+    assert expired.status_code == 409
+    assert "This request expired on" in expired.get_data(as_text=True)
+    assert "Nothing more is needed from you" in expired.get_data(as_text=True)
+    assert 'name="answer"' not in expired.get_data(as_text=True)

@@ -55,7 +55,11 @@ def test_visits_are_logged_and_exported_beside_the_candidates(app, client, neigh
         "coordinates"
     ][0]
     assert ring[0] == ring[-1] and len(ring) == 73
-    assert all(f["geometry"] is None for f in features if f["properties"]["kind"] == "candidate")
+    # The owners keep their exact place to themselves: each candidate is its cell, no point.
+    candidates = [f for f in features if f["properties"]["kind"] == "candidate"]
+    assert all(f["geometry"]["type"] == "Polygon" for f in candidates)
+    assert all(len(f["geometry"]["coordinates"][0]) == 5 for f in candidates)
+    assert all(f["properties"]["exact_location"] is False for f in candidates)
 
     rows = list(
         csv.DictReader(

@@ -169,11 +169,13 @@ def test_an_owner_who_declined_cannot_upload_through_the_page(client, request_li
         "/requests/answer",
         data={"csrf_token": csrf_of(page), "token": links["cy"], "answer": "decline"},
     )
-    form = client.get(f"/requests/upload?token={links['cy']}").get_data(as_text=True)
+    form = client.get(f"/requests/upload?token={links['cy']}")
+    assert form.status_code == 409 and 'name="footage"' not in form.get_data(as_text=True)
+    assert "would not share footage" in form.get_data(as_text=True)
     refused = client.post(
         "/requests/upload",
         data={
-            "csrf_token": csrf_of(form),
+            "csrf_token": csrf_of(page),
             "token": links["cy"],
             "footage": (io.BytesIO(mp4(b"\x03" * 100)), "clip.mp4"),
         },

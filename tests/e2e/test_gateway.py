@@ -19,6 +19,8 @@ from tests.e2e.test_canvass_requests import (  # noqa: F401
 from tests.e2e.test_footage_intake import upload
 from tests.e2e.test_owner_journey_api import link_token
 from tests.e2e.test_owner_pages import post_form
+from tests.support.people import people
+from tests.support.sites import site_places
 from tests.unit.test_footage_store import mp4
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -29,15 +31,10 @@ CLIP_MARK = b"ana's driveway, 21:42, a figure runs east" * 20
 def personal_data(app) -> dict[str, list[bytes]]:
     """Each owner's email, name and site coordinates, by owner id."""
     found: dict[str, list[bytes]] = {}
-    with app.extensions["canvass"].engine.connect() as conn:
-        for user_id, email, name in conn.execute(
-            sa.text("SELECT user_id, email, display_name FROM accounts_users WHERE role='owner'")
-        ):
-            found[user_id] = [email.encode(), name.encode()]
-        for owner_id, lat, lon in conn.execute(
-            sa.text("SELECT owner_id, latitude, longitude FROM registry_sites")
-        ):
-            found[owner_id] += [f"{lat:.5f}".encode(), f"{lon:.5f}".encode()]
+    for owner in people(app, "owner"):
+        found[owner.user_id] = [owner.email.encode(), owner.display_name.encode()]
+    for owner_id, _, lat, lon in site_places(app.extensions["canvass"]):
+        found[owner_id] += [f"{lat:.5f}".encode(), f"{lon:.5f}".encode()]
     return found
 
 

@@ -87,7 +87,7 @@ def test_an_owner_signs_up_registers_a_site_by_address_and_manages_it(
 
     def searchable() -> set[str]:
         with services.engine.connect() as conn:
-            return {hit.site_id for hit in cameras_within(conn, home, 50)}
+            return {hit.site_id for hit in cameras_within(conn, services.vault, home, 50)}
 
     assert searchable() == {site_id}
 
@@ -159,7 +159,9 @@ def test_signing_up_twice_says_the_same_and_sends_one_confirmation(client, mailb
     assert first.status_code == second.status_code == 202
     assert first.get_json() == second.get_json()
     deliver_mail(client.application)
-    assert len(mailbox.to(EMAIL)) == 1
+    confirmation, reminder = mailbox.to(EMAIL)
+    assert confirmation["Subject"] == "Confirm your email address for the camera registry"
+    assert "You already have an account" in reminder.get_content()
 
 
 def test_repeated_wrong_passwords_pause_logins_with_a_clear_message(client, mailbox):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
+from collections import Counter
 
 import pytest
 
+from audit import coverage
+from registry.cells import cell_of
 from tests.e2e.test_owner_journey_api import EMAIL, PASSWORD, link_token
 from tests.support.mail import deliver_mail
 
@@ -183,9 +187,23 @@ def test_the_public_map_counts_cameras_per_square_and_hides_sparse_squares(
         ]
     )
     body = client.get("/api/v1/public/coverage").get_json()
-    cells = body["cells"]
-    assert cells and all(cell["sites"] >= 3 for cell in cells)
-    assert sum(cell["cameras"] for cell in cells) < 614  # sparse squares are hidden
+    blocks = body["blocks"]
+    assert blocks and all(block["owners"] >= 10 for block in blocks)
+    # What the noise was drawn from: the true owners per square this month.
+    with app.extensions["canvass"].engine.connect() as conn:
+        counted = coverage.contributions(conn, body["period"])
+    true_owners = Counter(contribution.block for contribution in counted.values())
+    shown = {
+        cell_of((b["south"] + b["north"]) / 2, (b["west"] + b["east"]) / 2).block for b in blocks
+    }
+    assert shown <= set(true_owners)  # noise never invents a square without cameras
+    # Sparse squares are hidden. Noise of 7 owners or more happens about once in 2,000
+    # squares, so "at most a tenth shown" fails about never while a broken threshold fails it.
+    sparse = {block for block, n in true_owners.items() if n <= 3}
+    assert len(sparse) >= 10
+    assert len(shown & sparse) <= len(sparse) // 10
+    busy = {block for block, n in true_owners.items() if n >= 25}
+    assert busy and busy <= shown  # and squares with many owners are on the map
     text = str(body)
     assert "site_id" not in text and "latitude" not in text
     assert client.get("/map").status_code == 200
@@ -230,3 +248,72 @@ def test_the_public_map_page_loads_its_own_script_and_leaflet_from_the_service(c
         response = client.get(script)
         assert response.status_code == 200
         response.close()
+
+
+def test_choosing_only_some_incidents_but_ticking_none_says_what_to_do(app, client, mailbox):
+    signed_in(client, mailbox)
+    refused = post_form(
+        client,
+        "/sites/new",
+        {
+            "label": "Home",
+            "kind": "home",
+            "address": "",
+            "latitude": "37.7614",
+            "longitude": "-122.4241",
+            "contact_for_requests": "yes",
+            "scope": "chosen",
+        },
+    )
+    assert refused.status_code == 422
+    page = html.unescape(refused.get_data(as_text=True))
+    assert "Tick at least one kind of incident under “Only these”" in page
+    assert "1 to 4 kinds" not in page
+
+
+def test_a_camera_change_with_a_bad_value_is_explained_and_nothing_changes(app, client, mailbox):
+    from tests.e2e.test_owner_journey_api import sign_up_and_verify
+
+    signed_in(client, mailbox)
+    created = post_form(
+        client,
+        "/sites/new",
+        {"label": "Shop", "kind": "business", "latitude": "37.76", "longitude": "-122.42",
+         "contact_for_requests": "yes", "scope": "all"},
+    )  # fmt: skip
+    site_path = created.headers["Location"]
+    camera = {"label": "Till", "bearing_degrees": "90", "field_of_view_degrees": "90",
+              "range_metres": "15", "placement": "indoor", "recording": "motion",
+              "retention_days": "7"}  # fmt: skip
+    page = client.get(site_path).get_data(as_text=True)
+    client.post(f"{site_path}/cameras", data={"csrf_token": csrf_of(page), **camera})
+    edit_path = re.search(r'href="(/sites/[^"]+/cameras/[^"]+/edit)"', client.get(site_path).text)
+    edit_path = edit_path.group(1)
+    form = client.get(edit_path).get_data(as_text=True)
+    assert 'value="Till"' in form and 'value="90"' in form and 'value="7"' in form
+
+    head = app.extensions["canvass"].store.head()
+    refused = client.post(
+        edit_path, data={"csrf_token": csrf_of(form), **camera, "bearing_degrees": "east"}
+    )
+    assert refused.status_code == 422
+    assert "Enter a number." in refused.get_data(as_text=True)
+    assert 'value="east"' in refused.get_data(as_text=True)
+    assert app.extensions["canvass"].store.head() == head
+
+    saved = client.post(
+        edit_path, data={"csrf_token": csrf_of(form), **camera, "retention_days": "30"}
+    )
+    assert saved.status_code == 302
+    assert "30 days" in client.get(site_path).get_data(as_text=True)
+
+    # Another owner can neither open nor change it.
+    sign_up_and_verify(client, mailbox, "eve@example.org")
+    client.post("/logout", data={"csrf_token": csrf_of(form)})
+    login = post_form(client, "/login", {"email": "eve@example.org", "password": PASSWORD})
+    assert login.status_code == 302
+    assert client.get(edit_path).status_code == 404
+    token = csrf_of(client.get("/dashboard").get_data(as_text=True))
+    head = app.extensions["canvass"].store.head()
+    assert client.post(edit_path, data={"csrf_token": token, **camera}).status_code == 404
+    assert app.extensions["canvass"].store.head() == head

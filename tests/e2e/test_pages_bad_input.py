@@ -4,6 +4,7 @@ and nothing is stored."""
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 
@@ -38,20 +39,30 @@ FORMS = {
         "/signup",
         {"display_name": "N", "email": "n@example.org", "password": "a long passphrase"},
         {
-            "display_name": [("", "Use 1 to 80 characters."), (LONG, "Use 1 to 80 characters.")],
-            "email": [
-                ("", "Use 1 to 254 characters."),
-                ("not-an-email", "like name@example.org"),
-                (LONG, "Use 1 to 254 characters."),
+            "display_name": [
+                ("", "Enter your name (at most 80 characters)."),
+                (LONG, "Use at most 80 characters."),
             ],
-            "password": [("short", "at least 10 characters"), (LONG, "Use 1 to 256 characters.")],
+            "email": [
+                ("", "Enter your email address, like name@example.org"),
+                ("not-an-email", "like name@example.org"),
+                (LONG, "Use at most 254 characters."),
+            ],
+            "password": [
+                ("", "Use at least 10 characters; a short sentence is easy to remember."),
+                ("short", "Use at least 10 characters; a short sentence is easy to remember."),
+                (LONG, "Use at most 256 characters."),
+            ],
         },
     ),
     "forgot password": (
         "/forgot-password",
         {"email": "n@example.org"},
         {
-            "email": [("", "Use 1 to 254 characters."), ("nope", "like name@example.org")],
+            "email": [
+                ("", "Enter your email address, like name@example.org"),
+                ("nope", "like name@example.org"),
+            ],
         },
     ),
     "new site": (
@@ -69,7 +80,7 @@ FORMS = {
                 ("west", "Enter a number."),
                 ("-181", "Longitude must be a number from -180 to 180."),
             ],
-            "scope": [("chosen", "Choose 'all' or 1 to 4 kinds.")],
+            "scope": [("chosen", "Tick at least one kind of incident")],
         },
     ),
     "edit site": (
@@ -107,7 +118,7 @@ FORMS = {
         "/sites/{site}/consent",
         {"contact_for_requests": "yes", "scope": "all"},
         {
-            "scope": [("chosen", "Choose 'all' or 1 to 4 kinds.")],
+            "scope": [("chosen", "Tick at least one kind of incident")],
         },
     ),
 }
@@ -186,7 +197,7 @@ def test_the_set_password_form_explains_a_bad_password_and_changes_nothing(
     assert app.extensions["canvass"].store.head() == head
 
 
-@pytest.mark.parametrize("email", ["", "nobody@example.org", "x" * 5000])
+@pytest.mark.parametrize("email", ["nobody@example.org", "x" * 5000])
 def test_the_login_form_refuses_unknown_credentials_without_saying_which_part_was_wrong(
     client, email
 ):
@@ -198,3 +209,41 @@ def test_the_login_form_refuses_unknown_credentials_without_saying_which_part_wa
     assert "That email address and password do not match an account." in response.get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "words"),
+    [
+        ("", "whatever it is", {"email": "Enter your email address"}),
+        ("n@example.org", "", {"password": "Enter your password."}),
+        ("", "", {"email": "Enter your email address", "password": "Enter your password."}),
+    ],
+)
+def test_the_login_form_sent_with_an_empty_field_says_what_to_enter_beside_it(
+    client, email, password, words
+):
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login", data={"csrf_token": csrf_of(page), "email": email, "password": password}
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 401
+    for field, message in words.items():
+        assert re.search(rf'<div class="error" id="{field}-error" role="alert"><p>{message}', text)
+        assert re.search(rf'id="{field}"[^>]*aria-describedby="{field}-error" aria-invalid', text)
+    assert "do not match an account" not in text
+
+
+def test_the_sign_up_hint_and_error_state_one_password_rule(client):
+    page = client.get("/signup").get_data(as_text=True)
+    response = client.post(
+        "/signup",
+        data={"csrf_token": csrf_of(page), "display_name": "N", "email": "n@example.org"},
+    )
+    text = html.unescape(response.get_data(as_text=True))
+    hint = re.search(r'<p class="hint" id="password-hint">([^<]+)</p>', text).group(1)
+    error = re.search(r'<div class="error" id="password-error" role="alert"><p>([^<]+)', text)
+    assert hint.startswith("At least 10 characters (at most 256).")
+    assert error.group(1).startswith("Use at least 10 characters")
+    assert 'aria-describedby="password-hint password-error" aria-invalid="true"' in text
+    assert "Use 1 to 256" not in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import reprlib
+import shutil
 import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -64,7 +65,16 @@ class Prepared:
 
     url: str
     schema: str
+    keys: Path
     residents: Residents
+
+    def copy_to(self, backend, sqlite_template, directory: Path, cleanup: ExitStack):
+        """A database of its own holding the settled city, and a copy of its data keys."""
+        directory.mkdir(parents=True, exist_ok=True)
+        url, schema = new_database(backend, sqlite_template, directory, cleanup)
+        copy_database(self.url, url, self.schema, schema)
+        shutil.copytree(self.keys, directory / "keys")
+        return url, directory / "keys"
 
 
 @pytest.fixture
@@ -74,12 +84,13 @@ def prepared(backend, sqlite_template, smtp_server, tmp_path, monkeypatch):
     monkeypatch.setenv("CANVASS_INSTANCE_PATH", str(tmp_path / "instance"))
     with ExitStack() as cleanup:
         url, schema = new_database(backend, sqlite_template, tmp_path, cleanup)
-        app = service(url, smtp_server, tmp_path / "footage")
+        keys = tmp_path / "city-keys"
+        app = service(url, smtp_server, tmp_path / "footage", keys)
         try:
             residents = settle(app, smtp_server.mailbox)
         finally:
             app.extensions["canvass"].close()
-        yield Prepared(url, schema, residents)
+        yield Prepared(url, schema, keys, residents)
 
 
 @pytest.mark.slow
@@ -102,9 +113,8 @@ def test_hostile_commands_leave_every_projection_caught_up_and_rebuildable(
 ):
     with ExitStack() as cleanup:
         directory = Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
-        url, schema = new_database(backend, sqlite_template, directory, cleanup)
-        copy_database(prepared.url, url, prepared.schema, schema)
-        app = service(url, smtp_server, directory / "footage")
+        url, keys = prepared.copy_to(backend, sqlite_template, directory, cleanup)
+        app = service(url, smtp_server, directory / "footage", keys)
         cleanup.callback(app.extensions["canvass"].close)
         city = City(app, smtp_server.mailbox, prepared.residents.copy())
         note(f"steps: {BRIEFLY.repr(steps)}")
@@ -121,9 +131,8 @@ def test_every_field_of_every_command_given_a_poison_leaves_the_projections_whol
     backend, sqlite_template, smtp_server, prepared, tmp_path
 ):
     with ExitStack() as cleanup:
-        url, schema = new_database(backend, sqlite_template, tmp_path, cleanup)
-        copy_database(prepared.url, url, prepared.schema, schema)
-        app = service(url, smtp_server, tmp_path / "footage")
+        url, keys = prepared.copy_to(backend, sqlite_template, tmp_path / "example", cleanup)
+        app = service(url, smtp_server, tmp_path / "example" / "footage", keys)
         cleanup.callback(app.extensions["canvass"].close)
         city = City(app, smtp_server.mailbox, prepared.residents.copy())
         city.open(CANVASS)  # a draft, for the poisoned reasons to cancel

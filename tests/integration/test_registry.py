@@ -30,12 +30,12 @@ def services(app):
     return app.extensions["canvass"]
 
 
-def near_home(conn, radius=100):
-    return {hit.camera_id for hit in cameras_within(conn, HOME, radius)}
+def near_home(services, conn, radius=100):
+    return {hit.camera_id for hit in cameras_within(conn, services.vault, HOME, radius)}
 
 
 def test_a_site_lives_through_registration_edits_pause_and_unregistration(services):
-    registry, engine = services.registry, services.engine
+    registry, engine, vault = services.registry, services.engine, services.vault
     site = str(uuid.uuid4())
     registry.execute(
         c.RegisterSite(site, OWNER, "home", "Home", "1531 McKinnon Street", *vars_of(HOME))
@@ -44,36 +44,42 @@ def test_a_site_lives_through_registration_edits_pause_and_unregistration(servic
     registry.execute(c.AddCamera(site, OWNER, "drive", DRIVEWAY))
 
     with engine.connect() as conn:
-        assert near_home(conn) == {"door", "drive"}
-        [row] = sites_of_owner(conn, OWNER)
+        assert near_home(services, conn) == {"door", "drive"}
+        [row] = sites_of_owner(conn, vault, OWNER)
         assert (row["label"], row["status"], row["address"]) == (
             "Home",
             "active",
             "1531 McKinnon Street",
         )
-        assert [cam["label"] for cam in cameras_of_site(conn, site)] == ["Driveway", "Front door"]
+        assert [cam["label"] for cam in cameras_of_site(conn, vault, site)] == [
+            "Driveway",
+            "Front door",
+        ]
 
     moved = Point(HOME.latitude + 0.01, HOME.longitude)
     registry.execute(c.ChangeSiteDetails(site, OWNER, "Our house", None, *vars_of(moved)))
     registry.execute(c.ChangeCamera(site, OWNER, "door", DOOR.__class__("Porch", 170, 90, 15)))
     registry.execute(c.RemoveCamera(site, OWNER, "drive"))
     with engine.connect() as conn:
-        assert near_home(conn) == set()
-        assert {h.label for h in cameras_within(conn, moved, 50)} == {"Porch"}
+        assert near_home(services, conn) == set()
+        assert [h.camera_id for h in cameras_within(conn, vault, moved, 50)] == ["door"]
+        assert [cam["label"] for cam in cameras_of_site(conn, vault, site)] == ["Porch"]
 
     registry.execute(c.PauseSite(site, OWNER))
     with engine.connect() as conn:
-        assert cameras_within(conn, moved, 50) == []
-        assert [h.site_status for h in cameras_within(conn, moved, 50, ("paused",))] == ["paused"]
+        assert cameras_within(conn, vault, moved, 50) == []
+        assert [h.site_status for h in cameras_within(conn, vault, moved, 50, ("paused",))] == [
+            "paused"
+        ]
     registry.execute(c.ResumeSite(site, OWNER))
     registry.execute(c.UnregisterSite(site, OWNER))
 
     with engine.connect() as conn:
         for statuses in (("active",), ("active", "paused", "unregistered")):
-            assert cameras_within(conn, moved, 5000, statuses) == []
-        assert sites_of_owner(conn, OWNER) == []
-        row = conn.execute(sa.text("SELECT address, latitude FROM registry_sites")).one()
-        assert tuple(row) == (None, None)
+            assert cameras_within(conn, vault, moved, 5000, statuses) == []
+        assert sites_of_owner(conn, vault, OWNER) == []
+        row = conn.execute(sa.text("SELECT private, cell_row, cell_col FROM registry_sites")).one()
+        assert tuple(row) == (None, None, None)
     types = [event.type for event in services.store.read_stream(site_stream(site))]
     assert types == [
         "SiteRegistered",
@@ -105,9 +111,9 @@ def test_personal_fields_are_sealed_in_the_log_and_erased_with_the_owner(service
     vault.forget(OWNER)
     services.projections.rebuild("registry")
     with services.engine.connect() as conn:
-        row = conn.execute(sa.text("SELECT address, latitude, label FROM registry_sites")).one()
-        assert tuple(row) == (None, None, "Home")
-        assert near_home(conn) == set()
+        row = conn.execute(sa.text("SELECT private, cell_row FROM registry_sites")).one()
+        assert tuple(row) == (None, None)
+        assert near_home(services, conn) == set()
 
 
 def vars_of(point: Point) -> tuple[float, float]:
@@ -190,6 +196,7 @@ def test_spatial_search_agrees_with_a_brute_force_geodesic_scan_on_ten_thousand_
     rng = random.Random(2026)
     sites = random_sites(rng, 10_000)
     load_sites(services, sites)
+    vault = services.vault
 
     with services.engine.connect() as conn:
         for _ in range(30):
@@ -198,7 +205,7 @@ def test_spatial_search_agrees_with_a_brute_force_geodesic_scan_on_ten_thousand_
                 anchor.latitude + rng.gauss(0, 0.002), anchor.longitude + rng.gauss(0, 0.002)
             )
             radius = rng.choice([50.0, 250.0, 800.0, rng.uniform(10, 3000)])
-            found = {hit.camera_id for hit in cameras_within(conn, center, radius)}
+            found = {hit.camera_id for hit in cameras_within(conn, vault, center, radius)}
             assert found == brute_force_circle(sites, center, radius)
 
         # A circle whose edge passes exactly through a site includes it.
@@ -207,7 +214,7 @@ def test_spatial_search_agrees_with_a_brute_force_geodesic_scan_on_ten_thousand_
         radius = Geodesic.WGS84.Inverse(
             center.latitude, center.longitude, edge_site.latitude, edge_site.longitude
         )["s12"]
-        assert "s00017-cam" in {h.camera_id for h in cameras_within(conn, center, radius)}
+        assert "s00017-cam" in {h.camera_id for h in cameras_within(conn, vault, center, radius)}
 
         for _ in range(30):
             _, anchor = rng.choice(sites)
@@ -218,5 +225,5 @@ def test_spatial_search_agrees_with_a_brute_force_geodesic_scan_on_ten_thousand_
                 )
                 for a in sorted(rng.uniform(0, 2 * math.pi) for _ in range(rng.randint(3, 8)))
             ]
-            found = {hit.camera_id for hit in cameras_within_polygon(conn, Polygon(corners))}
+            found = {hit.camera_id for hit in cameras_within_polygon(conn, vault, Polygon(corners))}
             assert found == brute_force_polygon(sites, corners)

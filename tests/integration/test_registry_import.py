@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -47,7 +48,7 @@ def counts(engine) -> tuple[int, int]:
 def test_both_real_registries_import_completely_and_a_second_run_adds_nothing(
     app, cli, shared_data
 ):
-    engine = app.extensions["canvass"].engine
+    engine, vault = app.extensions["canvass"].engine, app.extensions["canvass"].vault
     detroit = usable_rows(shared_data / FILES["detroit-green-light"], "Y", "X")
     baltimore = usable_rows(shared_data / FILES["baltimore-citiwatch"], "Latitude", "Longitude")
     assert (detroit, baltimore) == (766, 614)
@@ -66,8 +67,8 @@ def test_both_real_registries_import_completely_and_a_second_run_adds_nothing(
 
     # Fenkell St Mobil, the first Detroit row, is found where the file puts it.
     with engine.connect() as conn:
-        hits = cameras_within(conn, Point(42.401723, -83.199179), 5)
-    assert [hit.site_id for hit in hits] == [site_id_for("detroit-green-light:1")]
+        hits = cameras_within(conn, vault, Point(42.401723, -83.199179), 5)
+    assert [hit.site_id for hit in hits] == [site_id_for(vault, "detroit-green-light:1")]
 
 
 def test_unusable_rows_are_reported_with_their_line_and_reason_and_the_rest_imported(
@@ -96,7 +97,7 @@ def test_unusable_rows_are_reported_with_their_line_and_reason_and_the_rest_impo
     assert counts(app.extensions["canvass"].engine) == (2, 2)
     store = app.extensions["canvass"].store
     for ref in ("baltimore-citiwatch:1", "baltimore-citiwatch:7"):
-        events = store.read_stream(f"site-{site_id_for(ref)}")
+        events = store.read_stream(f"site-{site_id_for(app.extensions['canvass'].vault, ref)}")
         assert [event.type for event in events] == ["SiteRegistered", "CameraAdded"]
         assert len({event.recorded_at for event in events}) == 1  # one append, all or nothing
 
@@ -107,3 +108,51 @@ def test_an_unknown_format_is_refused_before_anything_is_read(cli, tmp_path):
     result = cli.invoke(args=["registry", "import", str(path), "--format", "paris"])
     assert result.exit_code == 2
     assert "'paris' is not one of" in result.output
+
+
+def test_only_the_rows_inside_an_area_are_imported_and_an_unreadable_area_is_refused(
+    app, cli, tmp_path
+):
+    path = tmp_path / "baltimore.csv"
+    path.write_text(
+        "ID,CameraName,Latitude,Longitude\n"
+        "1,Inside the harbour square,39.285,-76.610\n"
+        "2,Outside it,39.330,-76.610\n"
+        "3,Inside as well,39.281,-76.605\n"
+    )
+    square = [[-76.62, 39.27], [-76.60, 39.27], [-76.60, 39.29], [-76.62, 39.29], [-76.62, 39.27]]
+    area = tmp_path / "harbour.geojson"
+    area.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [square]}}
+                ],
+            }
+        )
+    )
+    args = ["registry", "import", str(path), "--format", "baltimore-citiwatch", "--inside"]
+
+    result = cli.invoke(args=[*args, str(area)])
+
+    assert result.exit_code == 0, result.output
+    assert "Added 2 sites; 0 were already registered; 0 rows rejected." in result.output
+    vault = app.extensions["canvass"].vault
+    with app.extensions["canvass"].engine.connect() as conn:
+        found = cameras_within(conn, vault, Point(39.30, -76.61), 5_000)
+    assert {hit.site_id for hit in found} == {
+        site_id_for(vault, f"baltimore-citiwatch:{row}") for row in (1, 3)
+    }
+
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("{not json")
+    refused = cli.invoke(args=[*args, str(broken)])
+    assert refused.exit_code == 2
+    assert "broken.geojson is not a GeoJSON area: it is not JSON" in refused.output
+    point = tmp_path / "point.geojson"
+    point.write_text('{"type": "Point", "coordinates": [-76.61, 39.28]}')
+    refused = cli.invoke(args=[*args, str(point)])
+    assert refused.exit_code == 2
+    assert "it holds a Point where a Polygon or MultiPolygon belongs" in refused.output
+    assert counts(app.extensions["canvass"].engine) == (2, 2)

@@ -381,9 +381,12 @@ def new_database(backend: str, sqlite_template, directory: Path, cleanup: ExitSt
     return url, schema
 
 
-def service(url: str, smtp_server, footage: Path):
-    """The service on `url`, mailing the test SMTP server, keeping footage in `footage`."""
+def service(url: str, smtp_server, footage: Path, keys: Path | None = None):
+    """The service on `url`, mailing the test SMTP server, keeping footage in `footage` (and
+    people's data keys in `keys`: a database copied from another needs a copy of its keys)."""
     from service import create_app
 
     settings = {"DATABASE_URL": url, "TESTING": True, "FOOTAGE_DIR": str(footage)}
+    if keys is not None:
+        settings["KEY_STORE"] = str(keys)
     return create_app(settings | {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_server.port})

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from geographiclib.geodesic import Geodesic
 
-from canvass.candidates import candidates, view_covers
-from registry.geodesy import Point
+from canvass.candidates import candidates, cell_touches, search_reach, view_covers
+from registry.cells import cell_of
+from registry.geodesy import Circle, Point, Polygon
 from registry.queries import CameraHit
 
 INCIDENT = Point(37.7749, -122.4194)
@@ -44,8 +45,10 @@ def hit(
     categories=("all",),
     contact=True,
     status="active",
+    exact=True,
 ) -> CameraHit:
-    """A camera `offset_m` north of the incident, looking at it (south) or away (north)."""
+    """A camera `offset_m` north of the incident, looking at it (south) or away (north),
+    whose owner shares its exact place (`exact`) or not."""
     spot = Geodesic.WGS84.Direct(INCIDENT.latitude, INCIDENT.longitude, 0, offset_m)
     return CameraHit(
         site_id=f"site-{camera_id}",
@@ -54,9 +57,8 @@ def hit(
         longitude=spot["lon2"],
         categories=tuple(categories),
         contact_for_requests=contact,
-        share_exact_location=False,
+        share_exact_location=exact,
         camera_id=camera_id,
-        label=camera_id,
         bearing_degrees=180.0 if looks_at_incident else 0.0,
         field_of_view_degrees=90.0,
         range_metres=200.0,
@@ -121,3 +123,83 @@ def test_only_owners_who_agreed_to_this_kind_of_incident_are_candidates(
         NOW,
     )
     assert bool(found.ranked) is included
+
+
+def moved(original: CameraHit, latitude: float, longitude: float) -> CameraHit:
+    return CameraHit(
+        **{
+            **{f: getattr(original, f) for f in original.__dataclass_fields__},
+            "latitude": latitude,
+            "longitude": longitude,
+        }
+    )
+
+
+def test_a_site_known_by_its_cell_is_described_by_the_cell_alone_wherever_it_stands_in_it():
+    rng = random.Random(7)
+    base = hit("cell", 140, True, 14, exact=False)
+    cell = cell_of(base.latitude, base.longitude)
+    box = cell.box
+    areas = [Circle(INCIDENT, r) for r in (90, 120, 150, 250)] + [
+        Polygon([Point(INCIDENT.latitude + dy, INCIDENT.longitude + dx) for dy, dx in ring])
+        for ring in (
+            [(-0.001, -0.001), (-0.001, 0.001), (0.0013, 0.001), (0.0013, -0.001)],
+            [(0.0, -0.002), (0.0016, 0.0), (0.0, 0.002)],
+        )
+    ]
+    for area in areas:
+        seen = set()
+        for _ in range(200):
+            spot = moved(
+                base,
+                rng.uniform(box.south, box.north - 1e-9),
+                rng.uniform(box.west, box.east - 1e-9),
+            )
+            assert cell_of(spot.latitude, spot.longitude) == cell
+            found = candidates([spot], INCIDENT, WINDOW_END, "property_crime", NOW, area)
+            seen.add(
+                tuple(
+                    (
+                        c.about_distance_m,
+                        c.about_bearing,
+                        c.direction,
+                        c.view_covers_incident,
+                        c.distance_m,
+                        c.bearing_from_incident,
+                    )
+                    for c in found.ranked
+                )
+            )
+        assert len(seen) == 1, area
+        assert bool(next(iter(seen))) is cell_touches(cell, area)
+
+
+def test_a_site_known_by_its_cell_gets_distance_to_100_m_and_one_of_eight_directions():
+    found = candidates(
+        [hit("cell", 140, True, 14, exact=False)], INCIDENT, WINDOW_END, "property_crime", NOW
+    )
+    [candidate] = found.ranked
+    assert candidate.about_distance_m % 100 == 0
+    assert candidate.about_bearing % 45 == 0
+    assert candidate.direction in ("north", "north-east", "north-west")
+
+
+def test_a_cell_touching_the_area_counts_even_when_the_site_itself_is_outside():
+    outside = hit("edge", 0, True, 14, exact=False)
+    cell = cell_of(outside.latitude, outside.longitude)
+    corner = cell.box
+    # A small circle around a point just inside the cell's north-east corner, not the site.
+    near_corner = Point(corner.north - 1e-5, corner.east - 1e-5)
+    area = Circle(near_corner, 3)
+    assert not area.contains(outside.latitude, outside.longitude)
+    found = candidates([outside], near_corner, WINDOW_END, "property_crime", NOW, area)
+    assert [c.camera_id for c in found.ranked] == ["edge"]
+    assert search_reach(area, near_corner).contains(outside.latitude, outside.longitude)
+    exact = moved(outside, outside.latitude, outside.longitude)
+    exact = CameraHit(
+        **{
+            **{f: getattr(exact, f) for f in exact.__dataclass_fields__},
+            "share_exact_location": True,
+        }
+    )
+    assert not candidates([exact], near_corner, WINDOW_END, "property_crime", NOW, area).ranked

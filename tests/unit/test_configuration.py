@@ -186,6 +186,29 @@ def test_a_key_file_that_holds_no_usable_key_stops_start_up(
         start({f"CANVASS_{setting}": str(key_file)})
 
 
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (None, "does not exist; name a .pmtiles file"),
+        (b"<html>Not found</html>", "is not a PMTiles archive"),
+        (b"PMTiles\x02" + bytes(119), "is not a PMTiles version 3 archive"),
+        (b"PMTiles\x03", "is not a PMTiles version 3 archive"),
+    ],
+)
+def test_a_basemap_that_is_not_a_pmtiles_archive_stops_start_up(start, tmp_path, content, said):
+    archive = tmp_path / "city.pmtiles"
+    if content is not None:
+        archive.write_bytes(content)
+
+    with pytest.raises(ConfigurationError, match=f"^CANVASS_MAP_BASEMAP: '{archive}' {said}"):
+        start({"CANVASS_MAP_BASEMAP": str(archive)})
+
+
+def test_the_citys_basemap_is_taken_as_named(start, shared_data):
+    archive = str(shared_data / "sf_basemap_protomaps_z0-14.pmtiles")
+    assert start({"CANVASS_MAP_BASEMAP": archive}).config["MAP_BASEMAP"] == archive
+
+
 def test_options_the_named_geocoder_does_not_take_stop_start_up(start):
     with pytest.raises(ConfigurationError, match=r"^CANVASS_GEOCODER_OPTIONS: .*'colour'"):
         start(

@@ -47,7 +47,7 @@ def test_registering_a_site_records_where_it_is_and_what_its_owner_agreed_to():
     assert event.categories == ["all"]
     assert event.contact_for_requests is True
     assert event.share_exact_location is False
-    assert set(event.personal_data()) == {"address", "latitude", "longitude"}
+    assert set(event.personal_data()) == {"label", "address", "latitude", "longitude", "source_ref"}
     assert "address" not in event.public_data()
 
 
@@ -186,3 +186,25 @@ def test_consent_can_be_narrowed_to_chosen_categories():
         POLICY,
     )
     assert event == e.ConsentChanged(SITE, True, ["violent_crime", "missing_person"], True)
+
+
+def test_what_an_owner_calls_a_site_or_a_camera_is_personal_and_camera_facts_are_not():
+    [site, added] = decide(register(cameras=(c.NewCamera("cam-1", CAMERA),)), SiteState(), POLICY)
+    state = reduce(evolve, [site, added], SiteState())
+    [changed] = decide(c.ChangeCamera(SITE, OWNER, "cam-1", CAMERA), state, POLICY)
+    [details] = decide(
+        c.ChangeSiteDetails(SITE, OWNER, "Shop", None, *SALINAS, "pin"), state, POLICY
+    )
+    assert set(details.personal_data()) == {"label", "address", "latitude", "longitude"}
+    for camera in (added, changed):
+        assert camera.personal_data() == {"label": "Driveway"}
+        assert "label" not in camera.public_data()
+        assert camera.public_data()["retention_days"] == 14
+    assert {type(ev).SCHEMA_VERSION for ev in (site, added, changed, details)} == {2}
+
+
+def test_an_event_stored_before_labels_were_sealed_still_reads():
+    stored = {"site_id": SITE, "camera_id": "cam-1", "label": "Driveway", "bearing_degrees": 1.0}
+    assert e.CameraAdded.from_data(stored).label == "Driveway"
+    erased = {"site_id": SITE, "camera_id": "cam-1", "bearing_degrees": 1.0}
+    assert e.CameraAdded.from_data(erased).label is None

@@ -1,5 +1,7 @@
-// The canvass form: place the incident with a click, draw the area as a circle or corner by
-// corner, and see the agency's limits checked as you go (the server has the final word).
+// The canvass form: place the incident by its address, a click or its coordinates (the last
+// one the person did wins, and the map and the address field show where it now is), draw
+// the area as a circle or corner by corner (clicks or typed corners), and see the agency's
+// limits checked as you go (the server has the final word).
 (function () {
   "use strict";
   var form = document.getElementById("canvass-form");
@@ -8,11 +10,15 @@
 
   var map = CanvassMaps.baseMap(element);
   var field = function (name) { return form.elements.namedItem(name); };
+  var note = document.getElementById("incident-note");
+  var choices = document.getElementById("address-choices");
+  var places = form.dataset.places;
   var marker = null;
   var shapeLayer = null;
   var cornerLayer = L.layerGroup().addTo(map);
   var corners = [];
   try { corners = JSON.parse(field("polygon").value || "[]"); } catch (ignored) { corners = []; }
+  if (!corners.length) { corners = typedCorners() || []; }
 
   function shape() { return form.querySelector("input[name=shape]:checked").value; }
 
@@ -22,20 +28,123 @@
     return isNaN(lat) || isNaN(lon) ? null : L.latLng(lat, lon);
   }
 
-  function placeIncident(latlng) {
-    field("latitude").value = latlng.lat.toFixed(6);
-    field("longitude").value = latlng.lng.toFixed(6);
+  function say(text) { note.textContent = text; }
+
+  function setCoordinates(latlng) {
+    field("latitude").value = latlng ? latlng.lat.toFixed(6) : "";
+    field("longitude").value = latlng ? latlng.lng.toFixed(6) : "";
+  }
+
+  function lookup(query) {
+    return fetch(places + "?" + new URLSearchParams(query).toString(), { credentials: "same-origin" })
+      .then(function (response) { return response.json(); });
+  }
+
+  // A click (or dragged pin, or typed coordinates) placed the incident: the typed address no
+  // longer says where it is, so the address found at the new place replaces it.
+  function placedOnMap(latlng, how) {
+    var hadAddress = field("placed_by").value === "address" && field("address").value.trim();
+    field("placed_by").value = "map";
+    if (how !== "typed") { setCoordinates(latlng); }
+    choices.hidden = true;
+    var where = latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5);
+    var before = hadAddress ? "The incident moved from the address you typed to the place you " +
+      (how === "typed" ? "typed" : "clicked") + ": " : "The incident is at ";
+    say(before + where + ".");
+    field("address").value = "";
+    lookup({ latitude: latlng.lat, longitude: latlng.lng }).then(function (found) {
+      if (field("placed_by").value !== "map" || !incident() || !incident().equals(latlng, 1e-6)) { return; }
+      if (found.address) {
+        field("address").value = found.address;
+        say(before + where + ", at " + found.address + " (the address found there).");
+      } else {
+        say(before + where + " (no address point within 40 m).");
+      }
+    }).catch(function () { /* the coordinates stand on their own */ });
     redraw();
     check();
+  }
+
+  // The typed address is the last thing done: it places the incident once it is found.
+  var addressTimer = null;
+  function addressTyped() {
+    field("placed_by").value = "address";
+    setCoordinates(null);
+    choices.hidden = true;
+    redraw();
+    clearTimeout(addressTimer);
+    addressTimer = setTimeout(findAddress, 700);
+  }
+
+  function findAddress() {
+    clearTimeout(addressTimer);
+    var typed = field("address").value.trim();
+    if (!typed) { say(""); return; }
+    say("Looking for " + typed + "…");
+    lookup({ address: typed }).then(function (found) {
+      if (field("address").value.trim() !== typed || field("placed_by").value !== "address") { return; }
+      var list = found.candidates || [];
+      if (list.length === 1) {
+        useAddress(list[0]);
+      } else if (list.length > 1) {
+        offerChoices(list);
+      } else {
+        say(found.message || "We could not find " + typed + ". Check it, or click the map where it happened.");
+      }
+    }).catch(function () { say("The address could not be looked up now. Click the map where it happened."); });
+  }
+
+  function useAddress(place) {
+    field("placed_by").value = "address";
+    field("address").value = place.address;
+    choices.hidden = true;
+    var at = L.latLng(place.latitude, place.longitude);
+    setCoordinates(at);
+    map.setView(at, Math.max(map.getZoom() || 0, 16));
+    say("The incident is at " + place.address + " (the address found), shown by the pin on the map.");
+    redraw();
+    check();
+  }
+
+  function offerChoices(list) {
+    choices.innerHTML = "";
+    say("This address matches " + list.length + " places. Choose one:");
+    list.slice(0, 8).forEach(function (place) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary";
+      button.textContent = place.address;
+      button.addEventListener("click", function () { useAddress(place); field("placed_by").value = "map"; });
+      choices.appendChild(button);
+    });
+    choices.hidden = false;
+  }
+
+  function typedCorners() {
+    var lines = field("corners").value.split("\n").map(function (line) { return line.trim(); })
+      .filter(function (line) { return line; });
+    var parsed = lines.map(function (line) {
+      var parts = line.replace(/,/g, " ").split(/\s+/).map(parseFloat);
+      return parts.length === 2 && !isNaN(parts[0]) && !isNaN(parts[1]) ? [parts[0], parts[1]] : null;
+    });
+    return parsed.every(function (corner) { return corner; }) ? parsed : null;
+  }
+
+  function writeCorners() {
+    field("polygon").value = corners.length ? JSON.stringify(corners) : "";
+    field("corners").value = corners.map(function (c) { return c[0] + ", " + c[1]; }).join("\n");
   }
 
   function redraw() {
     var at = incident();
     if (at && !marker) {
-      marker = L.marker(at, { draggable: true, title: "Incident" }).addTo(map);
-      marker.on("dragend", function () { placeIncident(marker.getLatLng()); });
+      marker = L.marker(at, { draggable: true, title: "Incident", keyboard: false }).addTo(map);
+      marker.on("dragend", function () { placedOnMap(marker.getLatLng(), "dragged"); });
     } else if (at) {
       marker.setLatLng(at);
+    } else if (marker) {
+      map.removeLayer(marker);
+      marker = null;
     }
     if (shapeLayer) { map.removeLayer(shapeLayer); shapeLayer = null; }
     cornerLayer.clearLayers();
@@ -47,7 +156,7 @@
       corners.forEach(function (corner) { L.circleMarker(corner, { radius: 4, color: "#1f5fa8" }).addTo(cornerLayer); });
       if (corners.length >= 2) { shapeLayer = L.polygon(corners, style).addTo(map); }
     }
-    document.getElementById("polygon-tools").hidden = shape() !== "polygon";
+    document.getElementById("corners-field").hidden = shape() !== "polygon";
     field("radius_m").closest(".field").hidden = shape() === "polygon";
     document.getElementById("map-mode-note").textContent = shape() === "polygon" && at
       ? "Clicking the map adds a corner of the area (" + corners.length + " so far)."
@@ -57,18 +166,22 @@
   map.on("click", function (event) {
     if (shape() === "polygon" && incident()) {
       corners.push([+event.latlng.lat.toFixed(6), +event.latlng.lng.toFixed(6)]);
-      field("polygon").value = JSON.stringify(corners);
+      writeCorners();
       redraw();
       check();
     } else {
-      placeIncident(event.latlng);
+      placedOnMap(event.latlng, "clicked");
     }
   });
   document.getElementById("clear-corners").addEventListener("click", function () {
     corners = [];
-    field("polygon").value = "";
+    writeCorners();
     redraw();
     check();
+  });
+  document.getElementById("find-address").addEventListener("click", findAddress);
+  field("address").addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); findAddress(); }
   });
 
   // Policy feedback, asked of the server a moment after the last change.
@@ -111,18 +224,41 @@
     feedback.hidden = false;
   }
 
+  var coordinatesTimer = null;
   form.addEventListener("input", function (event) {
-    if (event.target.name === "latitude" || event.target.name === "longitude") {
+    var name = event.target.name;
+    if (name === "address") { addressTyped(); return; }
+    if (name === "latitude" || name === "longitude") {
       var at = incident();
-      if (at) { map.setView(at, Math.max(map.getZoom() || 0, 16)); }
+      clearTimeout(coordinatesTimer);
+      if (at) {
+        map.setView(at, Math.max(map.getZoom() || 0, 16));
+        coordinatesTimer = setTimeout(function () { if (incident()) { placedOnMap(incident(), "typed"); } }, 500);
+      }
+    }
+    if (name === "corners") {
+      var typed = typedCorners();
+      if (typed) { corners = typed; field("polygon").value = corners.length ? JSON.stringify(corners) : ""; }
     }
     redraw();
     check();
   });
-  form.addEventListener("change", function () { redraw(); check(); });
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "address") { return; }
+    redraw();
+    check();
+  });
 
   var start = incident();
-  if (start) { map.setView(start, 16); } else if (corners.length) { map.fitBounds(corners); } else { map.setView([39.5, -98.35], 4); }
+  if (start) {
+    map.setView(start, 16);
+  } else if (corners.length) {
+    map.fitBounds(corners);
+  } else if (CanvassMaps.home) {
+    CanvassMaps.home(map);
+  } else {
+    map.setView([39.5, -98.35], 4);
+  }
   redraw();
   if (start) { check(); }
   element.classList.add("ready");

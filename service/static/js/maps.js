@@ -1,15 +1,51 @@
-// What every map page shares: a Leaflet map that works without a tile server (the
-// background is then plain), and a camera's view drawn as a fan.
+// What every map page shares: Leaflet maps drawn on the street basemap (the service's own
+// PMTiles archive, or the city's tile server when one is set, else a plain background), with
+// the data's attribution; "the whole city" as a view; and a camera's view drawn as a fan.
 var CanvassMaps = (function () {
   "use strict";
 
+  var found;
+
+  // The page's map settings, written once by map_page.html (none: plain maps on the country).
+  function settings() {
+    if (found === undefined) {
+      var block = document.getElementById("map-settings");
+      found = block ? JSON.parse(block.textContent)
+                    : { tiles: null, basemap: null, bounds: null, centre: [39.5, -98.35], zoom: 4 };
+    }
+    return found;
+  }
+
+  function background(map) {
+    var chosen = settings();
+    if (chosen.tiles) {
+      return L.tileLayer(chosen.tiles, { maxZoom: 19, attribution: chosen.attribution }).addTo(map);
+    }
+    if (chosen.basemap && window.protomapsL) {
+      return protomapsL.leafletLayer({
+        url: chosen.basemap, flavor: "light", lang: "en", maxDataZoom: chosen.max_data_zoom,
+        bounds: chosen.bounds, attribution: chosen.attribution,
+      }).addTo(map);
+    }
+    return null;
+  }
+
+  // Every Leaflet map of the service gets the background, whichever script made it, so that
+  // none is left without streets or without the attribution the data's licence asks for.
+  L.Map.addInitHook(function () {
+    if (this.options.background !== false) { this.baseLayer = background(this); }
+  });
+
   function baseMap(element) {
     var map = L.map(element, { scrollWheelZoom: false });
-    var tiles = element.dataset.tiles;
-    if (tiles) {
-      L.tileLayer(tiles, { maxZoom: 19, attribution: element.dataset.attribution || "" }).addTo(map);
-    }
     L.control.scale({ imperial: true }).addTo(map);
+    return map;
+  }
+
+  // The whole city: the basemap's extent (or the service area's), else the whole country.
+  function home(map) {
+    var chosen = settings();
+    if (chosen.bounds) { map.fitBounds(chosen.bounds); } else { map.setView(chosen.centre, chosen.zoom); }
     return map;
   }
 
@@ -37,5 +73,5 @@ var CanvassMaps = (function () {
     return String(text).replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; });
   }
 
-  return { baseMap: baseMap, sector: sector, area: area, escape: escape };
+  return { baseMap: baseMap, home: home, settings: settings, sector: sector, area: area, escape: escape };
 })();
