@@ -5,7 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
@@ -13,6 +22,7 @@ from accounts.auth import page_allows
 
 from . import actions as a
 from . import commands as c
+from .address_pages import placed_by_address
 from .decider import PLACEMENTS, RECORDING_MODES, SITE_KINDS
 from .errors import CameraNotFound, InvalidSite, LimitReached, NotAllowedNow
 from .queries import sites_of_owner
@@ -61,6 +71,20 @@ def dashboard() -> ResponseReturnValue:
     return render_template("registry/dashboard.html", sites=sites, sites_json=_map_data(sites))
 
 
+@bp.get("/my-sites.json")
+@page_allows("sites.manage")
+def download_sites() -> ResponseReturnValue:
+    """The owner's sites and cameras as a file to keep: what they take along when they go."""
+    with a.read() as conn:
+        sites = [a.with_cameras(conn, row) for row in sites_of_owner(conn, a.vault(), a.owner_id())]
+    document = {"sites": [_site_to_keep(site) for site in sites]}
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-sites-and-cameras.json"'},
+    )
+
+
 @bp.route("/sites/new", methods=["GET", "POST"])
 @page_allows("sites.manage")
 def new_site() -> ResponseReturnValue:
@@ -71,7 +95,7 @@ def new_site() -> ResponseReturnValue:
         values = _site_form()
         try:
             body = NewSiteSchema().load(_site_payload(values))
-            site = a.register(body)
+            site = a.register(placed_by_address(body))
         except ValidationError as invalid:
             errors = _flatten(invalid.messages)
         except (InvalidSite, LimitReached) as refused:
@@ -100,7 +124,7 @@ def edit_site(site_id: str) -> ResponseReturnValue:
         values = current | _site_form()
         try:
             body = SiteLocationSchema().load(_site_payload(values, location_only=True))
-            latitude, longitude, source = a.locate(body)
+            latitude, longitude, source = a.locate(placed_by_address(body))
             a.execute(c.ChangeSiteDetails(site_id, a.owner_id(), body["label"], body["address"],
                                          latitude, longitude, source))  # fmt: skip
         except ValidationError as invalid:
@@ -295,6 +319,17 @@ def _render_site(site: dict[str, Any], **extra: Any) -> str:
     extra.setdefault("camera", {"placement": "outdoor", "recording": "continuous"})
     extra.setdefault("consent", site)
     return render_template("registry/site.html", site=site, sites_json=_map_data([site]), **extra)
+
+
+def _site_to_keep(site: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "label": site["label"], "kind": site["kind"], "status": site["status"],
+        "address": site["address"], "latitude": site["latitude"],
+        "longitude": site["longitude"], "placed_by": site["location_source"],
+        "consent": {k: site[k] for k in ("contact_for_requests", "categories",
+                                         "share_exact_location")},
+        "cameras": [{k: cam[k] for k in ("label", *CAMERA_FIELDS[1:])} for cam in site["cameras"]],
+    }  # fmt: skip
 
 
 def _map_data(sites: list[dict[str, Any]]) -> str:
