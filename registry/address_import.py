@@ -27,7 +27,8 @@ SF_EAS_PLACE = ("San Francisco", "CA")
 
 
 class UnknownAddressFile(ValueError):
-    """A file whose header is neither layout the gazetteer reads."""
+    """A file the gazetteer cannot read: missing, not CSV text, or without the columns of
+    either layout; its message names the file and what is wrong, in one line."""
 
 
 @dataclass
@@ -53,23 +54,71 @@ class AddressRecord:
         return self.make(self.source_hash, self.fields) if self.source_hash else None
 
 
+def address_lines(path: Path) -> int:
+    """How many address lines the file holds, once it is known to be CSV text of a layout
+    the gazetteer reads (read to its end, so a bad byte anywhere is found before loading)."""
+    count = 0
+    for _ in read_openaddresses(path):
+        count += 1
+    return count
+
+
 def read_openaddresses(path: Path) -> Iterator[AddressRecord]:
     """The lines of an OpenAddresses or a San Francisco EAS file, told apart by the header."""
-    with path.open(newline="", encoding="utf-8-sig") as file:
-        records = csv.DictReader(file)
-        columns = set(records.fieldnames or [])
-        if columns >= SF_EAS_COLUMNS:
-            for record in records:
-                yield AddressRecord(_eas_hash(record), record, _eas_row)
-        elif columns >= OPENADDRESSES_COLUMNS:
-            for record in records:
-                yield AddressRecord((record["HASH"] or "").strip(), record, _openaddresses_row)
-        else:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as file:
+            records = csv.DictReader(_text_lines(path, file))
+            try:
+                columns = set(records.fieldnames or [])
+                yield from _records(path, columns, records)
+            except csv.Error as broken:
+                raise UnknownAddressFile(
+                    f"{path} is not a CSV file: line {records.line_num}: {broken}."
+                ) from None
+    except FileNotFoundError:
+        raise UnknownAddressFile(f"{path}: there is no such file.") from None
+    except IsADirectoryError:
+        raise UnknownAddressFile(f"{path} is a folder; give an address file (CSV).") from None
+    except PermissionError:
+        raise UnknownAddressFile(f"{path} cannot be read: permission denied.") from None
+    except UnicodeDecodeError as binary:
+        raise UnknownAddressFile(
+            f"{path} is not a CSV text file: byte {binary.start + 1} is not UTF-8 text."
+        ) from None
+
+
+def _text_lines(path: Path, file: Iterable[str]) -> Iterator[str]:
+    """The file's lines; a NUL character, which no CSV text holds, means it is binary."""
+    for number, line in enumerate(file, start=1):
+        if "\x00" in line:
             raise UnknownAddressFile(
-                f"{path.name} is not an address file the gazetteer reads: its first line must "
-                "name the OpenAddresses columns (LON,LAT,NUMBER,STREET,...,HASH) or San "
-                "Francisco's (address,number,number_suffix,street,lon,lat)."
+                f"{path} is not a CSV text file: line {number} holds NUL bytes."
             )
+        yield line
+
+
+def _records(path: Path, columns: set[str], records: csv.DictReader) -> Iterator[AddressRecord]:
+    if columns >= SF_EAS_COLUMNS:
+        for record in records:
+            yield AddressRecord(_eas_hash(record), record, _eas_row)
+    elif columns >= OPENADDRESSES_COLUMNS:
+        for record in records:
+            yield AddressRecord((record["HASH"] or "").strip(), record, _openaddresses_row)
+    elif not columns:
+        raise UnknownAddressFile(f"{path} is empty: it has no line of column names.")
+    else:
+        raise UnknownAddressFile(
+            f"{path} is not an address file the gazetteer reads: its first line must name the "
+            "OpenAddresses columns (LON,LAT,NUMBER,STREET,...,HASH) or San Francisco's "
+            f"(address,number,number_suffix,street,lon,lat); missing: {_missing(columns)}."
+        )
+
+
+def _missing(columns: set[str]) -> str:
+    """The columns of the layout the header comes nearest to that it lacks."""
+    layouts = (SF_EAS_COLUMNS, OPENADDRESSES_COLUMNS)
+    nearest = max(layouts, key=lambda layout: len(layout & columns) / len(layout))
+    return ", ".join(sorted(nearest - columns, key=str.lower))
 
 
 def _eas_hash(record: dict[str, Any]) -> str:

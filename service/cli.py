@@ -18,8 +18,13 @@ from audit.identity import LogIdentityError
 from audit.merkle import root_of
 from events_store import ProjectionFailed
 from events_store.integrity import recompute_leaf_hash, verify_log
+from registry.address_import import (
+    UnknownAddressFile,
+    address_lines,
+    load_gazetteer,
+    read_openaddresses,
+)
 from registry.commands import CameraSpec
-from registry.geocoding import load_gazetteer, read_openaddresses
 from registry.importing import (
     FORMATS,
     InvalidArea,
@@ -223,20 +228,20 @@ geocoder_cli = AppGroup("geocoder", help="Manage the offline address gazetteer."
 
 
 @geocoder_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 def geocoder_import(file: Path) -> None:
     """Load address points from an OpenAddresses CSV FILE; running it again adds nothing."""
-    with click.progressbar(label=f"Loading {file.name}", length=_count_lines(file) - 1) as bar:
-        report = load_gazetteer(services().engine, read_openaddresses(file), progress=bar.update)
+    try:
+        lines = address_lines(file)
+        with click.progressbar(label=f"Loading {file.name}", length=lines) as bar:
+            records = read_openaddresses(file)
+            report = load_gazetteer(services().engine, records, progress=bar.update)
+    except UnknownAddressFile as unreadable:
+        raise click.ClickException(str(unreadable)) from None
     click.echo(
         f"Added {report.added:,} addresses; {report.already_present:,} were already loaded; "
         f"{report.skipped:,} rows had no house number, street or position and were skipped."
     )
-
-
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as file:
-        return sum(1 for _ in file)
 
 
 accounts_cli = AppGroup("accounts", help="Manage staff accounts.")
