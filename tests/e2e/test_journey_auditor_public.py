@@ -6,17 +6,20 @@ learns nothing about anyone. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 import subprocess
 import sys
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.e2e.test_canvass_api import staff
 from tests.e2e.test_owner_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, pytestmark  # noqa: F401
-from tests.support.city import STAFF_PASSWORD, City, settle
+from tests.e2e.test_owner_journey_api import link_token, sign_up_and_verify
+from tests.support.city import CAMERA, CANVASS, STAFF_PASSWORD, City, bearer, settle
 from tests.support.live_server import serving
 
 VERIFY = Path(sys.executable).parent / "canvass-verify"  # the console script the wheel installs
@@ -27,11 +30,13 @@ AUDITOR = "auditor@sfpd.example"
 
 @pytest.fixture(autouse=True)
 def city_settings(monkeypatch, shared_data):
-    """San Francisco's zone and street basemap, as the quick start sets them."""
+    """San Francisco's zone and street basemap, as the quick start sets them, and a city that
+    lets a busy week's canvasses ask an owner five times."""
     monkeypatch.setenv("CANVASS_TIME_ZONE", "America/Los_Angeles")
     monkeypatch.setenv(
         "CANVASS_MAP_BASEMAP", str(shared_data / "sf_basemap_protomaps_z0-14.pmtiles")
     )
+    monkeypatch.setenv("CANVASS_MAX_REQUESTS_PER_OWNER_PER_WEEK", "5")
 
 
 @pytest.fixture
@@ -195,3 +200,170 @@ def test_an_auditor_at_a_desk_checks_who_saw_what_and_proves_the_log(
         assert refused.returncode == 2, refused.stdout + refused.stderr
         assert "NOT VERIFIED" in refused.stdout and "HTTP 401" in refused.stdout
         assert "give a valid token" in refused.stdout
+
+
+# San Francisco's Civic Center: a square of the public map where OpenStreetMap knows dozens of
+# cameras, and three residents who registered their own there long ago.
+SQUARE = (37.770, -122.42822, 37.780, -122.41556)  # south, west, north, east
+INCIDENT = (37.7750, -122.4200)  # Market St & Van Ness Ave
+RESIDENTS = [
+    ("Rosalind Okafor", "rosalind.okafor@example.org", "Okafor back porch", "41 Lily St",
+     (37.7753, -122.4209)),
+    ("Tomasz Wierzbicki", "t.wierzbicki@example.org", "Wierzbicki garage", "118 Page St",
+     (37.7746, -122.4212)),
+    ("Hana Nakagawa-Reyes", "hana.nr@example.org", "Nakagawa-Reyes doorbell", "22 Rose St",
+     (37.7752, -122.4193)),
+]  # fmt: skip
+CASES = [f"182-77{n:04d}" for n in range(5)]
+# What SFPD's month of canvasses reads on the figures page, row by row.
+SFPD_MONTH = [
+    ["Canvasses opened", "5"],
+    ["Search area, median (sq mi)", "0.07"],  # 240 m around the corner
+    ["Search area, largest (sq mi)", "0.095"],  # 280 m
+    ["Time window, median (hours)", "3"],
+    ["Time window, longest (hours)", "5"],
+    ["Approved beyond the limits", "0"],
+    ["Requests sent to owners", "15"],
+    ["Shared footage at once", "0"],
+    ["Said they would bring footage", "5"],
+    ["Had no footage", "0"],
+    ["Did not provide footage", "10"],
+    ["Footage files received", "0"],
+]
+
+
+def set_time(app, monkeypatch, moment: datetime | None) -> None:
+    """Record what follows as if it happened at `moment` (None: the real time again): the
+    figures are dated by when the log recorded each event."""
+    services = app.extensions["canvass"]
+    if moment is None:
+        monkeypatch.undo()
+        return
+    monkeypatch.setattr(services.canvass, "clock", lambda: moment)
+    monkeypatch.setattr(services.store._recorder, "_clock", lambda: moment)
+
+
+def cells(table) -> list[list[str]]:
+    """A table's rows as a person reads them, cell by cell, however narrow the screen."""
+    return table.locator("tr").evaluate_all(
+        "rows => rows.map(row => Array.from(row.cells, cell => cell.innerText.trim()))"
+    )
+
+
+def cameras_of_the_square(shared_data, tmp_path) -> Path:
+    """The OpenStreetMap camera nodes inside the square, as a file an operator imports."""
+    nodes = json.loads((shared_data / "osm_surveillance_nodes_us_west.json").read_text())
+    south, west, north, east = SQUARE
+    inside = [n for n in nodes if south < n["lat"] < north and west < n["lon"] < east]
+    assert len(inside) >= 40
+    path = tmp_path / "civic-center.json"
+    path.write_text(json.dumps(inside))
+    return path
+
+
+def residents_register(client, mailbox) -> None:
+    for name, email, label, address, (latitude, longitude) in RESIDENTS:
+        owner = bearer(sign_up_and_verify(client, mailbox, email, name))
+        site = {"label": label, "address": address, "latitude": latitude, "longitude": longitude,
+                "contact_for_requests": True, "categories": ["all"],
+                "share_exact_location": False, "cameras": [CAMERA]}  # fmt: skip
+        registered = client.post("/api/v1/sites", headers=owner, json=site)
+        assert registered.status_code == 201, registered.get_json()
+        assert (registered.get_json()["label"], registered.get_json()["address"]) == (
+            label,
+            address,
+        )  # the service holds what must never be published
+
+
+def sfpd_canvasses(client, cli, mailbox, at: datetime) -> None:
+    """Five SFPD canvasses around the corner, each asking the three residents."""
+    detective = staff(cli, client, mailbox, "investigator", "SFPD", "det.lee@sfpd.example")
+    for n, case in enumerate(CASES):
+        body = CANVASS | {
+            "case_number": case,
+            "incident": {"latitude": INCIDENT[0], "longitude": INCIDENT[1]},
+            "window_start": (at - timedelta(hours=2 + n)).isoformat(),
+            "window_end": (at - timedelta(hours=1)).isoformat(),
+            "area": {"radius_m": 200 + 20 * n},
+        }
+        opened = client.post("/api/v1/canvasses", headers=detective, json=body)
+        assert opened.status_code == 201, opened.get_json()
+        path = f"/api/v1/canvasses/{opened.get_json()['canvass_id']}"
+        assert client.post(f"{path}/submit", headers=detective).get_json()["status"] == "approved"
+        sent = client.post(f"{path}/dispatch", headers=detective).get_json()
+        assert sent["requests"] == {"requested": 3}, sent
+    assert cli.invoke(args=["outbox", "send"]).exit_code == 0
+    asked = [m for m in mailbox.messages if m["Subject"] == "A request for camera footage near you"]
+    assert len(asked) == 15
+    for message in asked[:5]:
+        answer = {"token": link_token(message), "answer": "will_bring"}
+        assert client.post("/api/v1/requests/answer", json=answer).status_code == 200
+
+
+def test_a_member_of_the_public_on_a_phone_sees_figures_and_no_one_in_particular(
+    app, client, cli, mailbox, monkeypatch, shared_data, tmp_path, chromium
+):
+    now = datetime.now(UTC)
+    published_month = (now - timedelta(days=80)).strftime("%B %Y")
+    set_time(app, monkeypatch, now - timedelta(days=100))
+    residents_register(client, mailbox)
+    set_time(app, monkeypatch, now - timedelta(days=80))
+    sfpd_canvasses(client, cli, mailbox, now - timedelta(days=80))
+    set_time(app, monkeypatch, None)
+    imported = cli.invoke(
+        args=["registry", "import", str(cameras_of_the_square(shared_data, tmp_path)),
+              "--format", "osm-surveillance"]
+    )  # fmt: skip
+    assert imported.exit_code == 0, imported.output
+    personal = [text for name, email, label, address, _ in RESIDENTS
+                for text in (name, email, label, address)]  # fmt: skip
+    personal += [*CASES, "det.lee@sfpd.example"]
+
+    requested, responses = [], []
+    with serving(app) as base_url:
+        context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+        page = context.new_page()
+        page.on("request", lambda request: requested.append(request.url))
+        page.on("response", lambda response: responses.append(response))
+        page.goto(f"{base_url}/")
+        page.get_by_role("link", name="Figures").click()
+        page.get_by_role("heading", name="Canvassing in figures").wait_for()
+        month = page.locator("section.month").filter(
+            has=page.get_by_role("heading", name=published_month)
+        )
+        figures = month.get_by_role("table", name="SFPD")
+        assert cells(figures) == SFPD_MONTH
+        texts = [page.locator("body").inner_text(), page.content()]
+        snapshot(page, "public", 1, "figures")
+
+        with page.expect_download() as downloading:
+            page.get_by_role("link", name="Download these figures as JSON").click()
+        published = json.loads(Path(downloading.value.path()).read_text(encoding="utf-8"))
+        [sfpd] = [g for g in published["agency_months"] if g["agency"] == "SFPD"]
+        assert (sfpd["canvasses_opened"], sfpd["requests_sent"]) == (5, 15)
+        assert sfpd["answers"] == {"share_now": 0, "will_bring": 5, "no_footage": 0,
+                                   "did_not_provide": 10}  # fmt: skip
+        texts.append(json.dumps(published))
+
+        page.get_by_role("link", name="Public map").click()
+        page.locator("#coverage.ready").wait_for()
+        status = page.get_by_role("status").filter(has_text="squares are shown")
+        assert re.match(r"1 squares? (is|are) shown this month", status.inner_text())
+        snapshot(page, "public", 2, "map")
+        table = page.get_by_role(
+            "table", name="The squares on the map, with the same rough figures"
+        )
+        table.scroll_into_view_if_needed()
+        [square] = cells(table.locator("tbody"))
+        assert square[:2] == ["1", "37.775° N, 122.422° W"]  # the Civic Center square
+        assert int(square[2]) > 40 and int(square[3]) > 40  # about 77 owners, one camera each
+        texts += [page.locator("body").inner_text(), page.content()]
+        snapshot(page, "public", 3, "map-table")
+        fetched = [r for r in responses if "json" in (r.headers.get("content-type") or "")]
+        assert any(r.url.startswith(f"{base_url}/api/v1/public/coverage") for r in fetched)
+        texts += [r.text() for r in fetched]
+        context.close()
+
+    assert [text for text in personal if any(text in seen for seen in texts)] == []
+    elsewhere = [url for url in requested if not url.startswith(f"{base_url}/")]
+    assert requested and not elsewhere, f"the pages asked other machines: {elsewhere}"
