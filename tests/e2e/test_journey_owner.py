@@ -14,7 +14,7 @@ from geographiclib.geodesic import Geodesic
 
 from tests.e2e.test_canvass_api import staff
 from tests.e2e.test_owner_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, pytestmark  # noqa: F401
-from tests.e2e.test_owner_journey_api import PASSWORD
+from tests.e2e.test_owner_journey_api import PASSWORD, sign_up_and_verify
 from tests.support.address_points import eas_slice, point_of
 from tests.support.live_server import serving
 from tests.support.mail import deliver_mail
@@ -30,6 +30,14 @@ HOME = "2128 MISSION ST"  # as the city's address file writes it
 HOME_SHOWN = "2128 Mission St, San Francisco, CA"
 PHONE = {"width": 390, "height": 844}
 AT = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def street_map(monkeypatch, shared_data):
+    """The city's street basemap, named the way an operator names it (before the app is made)."""
+    monkeypatch.setenv(
+        "CANVASS_MAP_BASEMAP", str(shared_data / "sf_basemap_protomaps_z0-14.pmtiles")
+    )
 
 
 @pytest.fixture
@@ -175,6 +183,7 @@ def test_an_owner_on_a_phone_from_sign_up_to_leaving(app, client, cli, mailbox, 
         page.goto(f"{base_url}/sites/new")
         pin_map = page.locator("#pin-map.ready")
         pin_map.wait_for()
+        pin_map.locator("canvas.leaflet-tile-loaded").first.wait_for()  # the streets are drawn
         pin_map.click(position={"x": 160, "y": 110})
         latitude = float(page.get_by_label("Latitude").input_value())
         longitude = float(page.get_by_label("Longitude").input_value())
@@ -213,6 +222,7 @@ def test_an_owner_on_a_phone_from_sign_up_to_leaving(app, client, cli, mailbox, 
         # 7. The detective takes the footage; /my-data says who, for which case and why.
         taken = client.get(f"{path}/footage/{digest}", headers=detective)
         assert taken.status_code == 200 and taken.data == clip
+        taken.close()
         page.goto(f"{base_url}/my-data")
         accessed = page.locator("tbody tr").first.inner_text()
         assert "SFPD, case 181-004512" in accessed
@@ -251,3 +261,121 @@ def test_an_owner_on_a_phone_from_sign_up_to_leaving(app, client, cli, mailbox, 
         assert page.get_by_role("heading", name="My sites").count() == 0
         shot(page, "owner-journey-11-sign-in-refused")
         phone.close()
+
+
+# The focused element, and whether its focus can be seen: an outline or a box shadow.
+FOCUSED = """() => {
+  const element = document.activeElement;
+  const style = getComputedStyle(element);
+  const outlined = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+  const label = element.getAttribute("aria-label") || element.innerText || element.value || "";
+  return {
+    what: element.tagName.toLowerCase() + (element.id ? "#" + element.id : ""),
+    text: label.slice(0, 60),
+    shown: outlined || style.boxShadow !== "none",
+  };
+}"""
+
+
+class Keyboard:
+    """A person with a keyboard alone: Tab and Shift+Tab to a control, keys, typing; every
+    control they pass on the way must show where the focus is."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.unseen: list[str] = []
+
+    def tab_to(self, selector: str, backwards: bool = False, limit: int = 80) -> None:
+        for _ in range(limit):
+            self.page.keyboard.press("Shift+Tab" if backwards else "Tab")
+            focused = self.page.evaluate(FOCUSED)
+            if not focused["shown"]:
+                self.unseen.append(f"{self.page.url}: {focused['what']} {focused['text']!r}")
+            if self.page.evaluate("(s) => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reached {selector} on {self.page.url}")
+
+    def type(self, text: str) -> None:
+        self.page.keyboard.type(text)
+
+    def press(self, *keys: str) -> None:
+        for key in keys:
+            self.page.keyboard.press(key)
+
+
+def test_an_owner_registers_a_site_and_camera_with_the_keyboard_only(
+    app, client, cli, mailbox, city, browser
+):
+    home_lat, home_lon = point_of(city, HOME)
+    sign_up_and_verify(client, mailbox, EMAIL, "Rosa Delgado")
+    detective = staff(cli, client, mailbox, "investigator", "SFPD", "det.okoro@sfpd.example")
+    with serving(app) as base_url:
+        desk = browser.new_context(viewport={"width": 1366, "height": 900})
+        page = desk.new_page()
+        keys = Keyboard(page)
+
+        # Log in.
+        page.goto(f"{base_url}/login")
+        keys.tab_to("#email")
+        keys.type(EMAIL)
+        keys.tab_to("#password")
+        keys.type(PASSWORD)
+        keys.press("Enter")
+        page.get_by_role("heading", name="My sites").wait_for()
+
+        # A site by its address: the suggestion chosen with the arrow keys and Enter.
+        keys.tab_to("a[href$='/sites/new']")
+        keys.press("Enter")
+        page.get_by_role("heading", name="Add a site").wait_for()
+        keys.tab_to("#label")
+        keys.type("Home")
+        keys.tab_to("#address")
+        keys.type("2128 mision st")
+        option = page.get_by_role("option", name=HOME_SHOWN)
+        option.wait_for()
+        keys.press("ArrowDown")
+        assert option.get_attribute("aria-selected") == "true"
+        shot(page, "owner-keyboard-01-suggestion-highlighted")
+        keys.press("Enter")
+        page.get_by_text(f"Address found: {HOME_SHOWN}").wait_for()
+        assert page.get_by_label("Latitude").input_value() == f"{home_lat:.6f}"
+        keys.tab_to("form button[type=submit]")
+        keys.press("Enter")
+        page.get_by_text("Your site is registered").wait_for()
+        assert page.locator(".site-place").inner_text() == f"{HOME_SHOWN}: placed at this address"
+
+        # A camera, its view turned with the arrow keys on the map's handle.
+        keys.tab_to("form[data-view-form] #label")
+        keys.type("Porch")
+        keys.tab_to("#field_of_view_degrees")
+        keys.type("90")
+        keys.tab_to("#range_metres")
+        keys.type("40")
+        keys.tab_to("#retention_days")
+        keys.type("14")
+        keys.tab_to("#map .view-handle", backwards=True)
+        keys.press(*["Shift+ArrowRight"] * 6)  # 15 degrees each, from north
+        assert page.get_by_label("Which way does it look?").input_value() == "90"
+        assert "looks towards 90 degrees" in page.locator("#map ~ [aria-live]").first.inner_text()
+        shot(page, "owner-keyboard-02-view-turned")
+        keys.tab_to("form[data-view-form] button[type=submit]")
+        keys.press("Enter")
+        page.get_by_text("Camera “Porch” added.").wait_for()
+        row = page.locator("tr", has_text="Porch").inner_text()
+        assert "towards 90°, 90° wide, 40 m" in row and "14 days" in row
+
+        # A request reaches her; she answers it from the emailed link, with the keyboard.
+        incident = Geodesic.WGS84.Direct(home_lat, home_lon, 90, 25)
+        canvass_reaches(client, detective, (incident["lat2"], incident["lon2"]))
+        page.goto(emailed_link(mailbox, EMAIL, "A request"))
+        page.locator(".request-about").wait_for()
+        keys.tab_to("input[name=answer]")
+        keys.press("ArrowDown", "ArrowDown")  # the third answer, chosen as it is reached
+        chosen = page.locator("input[name=answer]:checked")
+        assert chosen.get_attribute("value") == "no_footage"
+        keys.tab_to("form button[type=submit]")
+        keys.press("Enter")
+        page.get_by_text("Thank you: your answer is recorded.").wait_for()
+        shot(page, "owner-keyboard-03-answered")
+        assert not keys.unseen, "focus not visible on:\n" + "\n".join(keys.unseen)
+        desk.close()
