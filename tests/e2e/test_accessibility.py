@@ -3,7 +3,8 @@ at a phone's width (390 px), a desk's (1366 px) and the 320 px of reflow: public
 owner's, the investigator's, the supervisor's, the auditor's and the API docs.
 
 One city is made once through the API; each role has one browser context signed in as it;
-each page is loaded once and checked at the three widths."""
+each page is loaded once and checked at the three widths, and at 320 px it must not scroll
+sideways (its document no wider than the window, tables included)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def known_violations(rules: str, page: str):
 
 
 PAGES = [
-    # (who, page, address; {site}, {canvass}, {waiting} and {token} filled from the city)
+    # (who, page, address; {site}, {camera}, {canvass}, {waiting} and {token} filled from the
+    # city)
     ("public", "home", "/"),
     ("public", "public map", "/map"),
     ("public", "figures", "/transparency"),
@@ -53,6 +55,7 @@ PAGES = [
     ("owner", "new site", "/sites/new"),
     ("owner", "site", "/sites/{site}"),
     ("owner", "edit site", "/sites/{site}/edit"),
+    ("owner", "edit camera", "/sites/{site}/cameras/{camera}/edit"),
     ("owner", "unregister site", "/sites/{site}/unregister"),
     ("owner", "requests", "/my-requests"),
     ("owner", "who saw my data", "/my-data"),
@@ -125,6 +128,7 @@ def city(tmp_path_factory) -> Iterator[dict]:
                 "sessions": sessions,
                 "fill": {
                     "site": residents.sites[0],
+                    "camera": residents.cameras[0][1],
                     "canvass": residents.canvasses[0],
                     "waiting": waiting,
                     "token": residents.request_token,
@@ -249,3 +253,19 @@ def test_the_keyboard_reaches_the_content_first_and_every_control_shows_its_focu
     names = [name for name, _, _ in outlines]
     assert names[:3] == ["email", "password", "Log in"], names
     assert all(style != "none" and width >= 2 for _, style, width in outlines), outlines
+
+
+def test_at_320_px_a_table_stacks_its_rows_and_leads_each_cell_with_its_column(city, pages):
+    page = pages["investigator"]
+    page.set_viewport_size({"width": 320, "height": 640})
+    _load(page, city["base_url"] + "/canvasses/{canvass}".format(**city["fill"]))
+    cells = page.evaluate(
+        """() => [...document.querySelectorAll("td[data-label]")].map((cell) => [
+             cell.dataset.label, getComputedStyle(cell, "::before").content,
+             cell.getBoundingClientRect().width])"""
+    )
+    assert cells, "the canvass page has no labelled table cells"
+    for label, shown, width in cells:
+        assert shown == f'"{label}: "', (label, shown)
+        assert width <= 320, (label, width)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
