@@ -41,6 +41,7 @@ from .places import nearest_address, places_of
 from .policy import CATEGORIES, CATEGORY_NAMES
 from .schemas import ReasonSchema
 from .statements import access_for, read_statements
+from .streams import CANVASS, canvass_stream
 
 bp = Blueprint("canvass_pages", __name__, template_folder="templates")
 
@@ -48,6 +49,11 @@ LEGAL_BASIS_NAMES = {
     "owner_consent": "The owner's consent",
     "warrant": "A warrant",
     "exigent_circumstances": "Exigent circumstances",
+}
+OUTCOME_NAMES = {
+    "used": "Used in the investigation",
+    "not_needed": "Not needed",
+    "returned": "Handed back to the owner (a card, disc or drive)",
 }
 # Fields of the form grouped as the page shows them, so errors appear next to their input.
 FORM_GROUPS = {
@@ -83,6 +89,7 @@ def choices() -> dict[str, Any]:
         "legal_basis_names": LEGAL_BASIS_NAMES,
         "visit_result_names": VISIT_RESULT_NAMES,
         "site_status": SITE_STATUS,
+        "outcome_names": OUTCOME_NAMES,
         "time_zone": current_app.config["TIME_ZONE"],
         "time_zone_now": _service().clock().astimezone(_zone()).strftime("%Z"),
         "map_settings": {
@@ -90,6 +97,25 @@ def choices() -> dict[str, Any]:
             "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
         },
     }
+
+
+@bp.app_template_global("footage_offers")
+def footage_offers(canvass_id: str, answers: dict[str, Any]) -> list[dict[str, str | None]]:
+    """The sites whose owners offered footage (and are still registered), each with what
+    became of it once the canvass is closed (a site left unmarked: not needed)."""
+    services = current_app.extensions["canvass"]
+    state = CANVASS.fold(services.store.read_stream(canvass_stream(canvass_id)))
+    # the sites closing may mark are those the requests were recorded with
+    offered = {offer["site_id"] for offer in services.canvass._offers(canvass_id)}
+    closed = state.status == "closed"
+    return [
+        {
+            "site_id": site_id,
+            "outcome": state.outcomes.get(site_id, "not_needed") if closed else None,
+            "label": OUTCOME_NAMES[state.outcomes.get(site_id, "not_needed")] if closed else None,
+        }
+        for site_id in sorted(offered & set(answers["sites_offering_footage"]))
+    ]
 
 
 @bp.get("/canvasses")

@@ -31,6 +31,7 @@ from canvass.handlers import CanvassService
 from canvass.intake import FootageDesk
 from canvass.policy import AgencyPolicy, policy_from_settings
 from canvass.projection import CanvassProjection, RequestsProjection
+from canvass.revise_pages import bp as revise_pages
 from events_store import EventStore
 from events_store.database import create_engine
 from events_store.keystore import FileKeyStore
@@ -125,6 +126,7 @@ def build_services(app: Flask) -> Services:
         ZoneInfo(app.config["TIME_ZONE"]),
     )
     app.register_blueprint(decision_pages)
+    app.register_blueprint(revise_pages)
     files = FootageStore(
         Path(app.config["FOOTAGE_DIR"] or Path(app.instance_path) / "footage"),
         int(app.config["FOOTAGE_MAX_BYTES"]),

@@ -181,7 +181,16 @@
   });
   document.getElementById("find-address").addEventListener("click", findAddress);
   field("address").addEventListener("keydown", function (event) {
-    if (event.key === "Enter") { event.preventDefault(); findAddress(); }
+    // Enter on a highlighted suggestion picks it (address-suggest.js); else look it up.
+    if (event.key === "Enter" && !field("address").getAttribute("aria-activedescendant")) {
+      event.preventDefault();
+      findAddress();
+    }
+  });
+  // A suggestion picked from the gazetteer is a found address: it places the incident.
+  field("address").addEventListener("address-suggest:pick", function (event) {
+    clearTimeout(addressTimer);
+    useAddress(event.detail);
   });
 
   // Policy feedback, asked of the server a moment after the last change.
@@ -249,8 +258,14 @@
     check();
   });
 
+  // A canvass being changed opens on its whole area; a new one on the place given, if any.
   var start = incident();
-  if (start) {
+  var radius = parseFloat(field("radius_m").value);
+  if (start && shape() === "polygon" && corners.length) {
+    map.fitBounds(L.latLngBounds(corners).extend(start), { padding: [16, 16] });
+  } else if (start && shape() === "circle" && radius > 0 && field("placed_by").value) {
+    map.fitBounds(start.toBounds(radius * 2), { padding: [16, 16] });
+  } else if (start) {
     map.setView(start, 16);
   } else if (corners.length) {
     map.fitBounds(corners);
