@@ -1,7 +1,8 @@
 """One logging configuration, a request id on every line, and one access line per request.
 
 Log lines name paths without query strings and never carry request bodies, so no personal
-data reaches the logs through them.
+data reaches the logs through them; a control character in anything logged (a path holding
+`%0a`, say) is written escaped, so nothing a client sends can forge a line of the log.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from flask import Flask, Response, g, has_request_context, request
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+# C0 controls, DEL, C1 controls and the Unicode line and paragraph separators: each one could
+# end a line, or move the cursor, in some reader of the log.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 access_log = logging.getLogger("service.access")
 
@@ -34,12 +39,45 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     if not any(isinstance(h, _ServiceHandler) for h in root.handlers):
         handler = _ServiceHandler()
-        handler.setFormatter(logging.Formatter(_FORMAT))
+        handler.setFormatter(OneLineFormatter(_FORMAT))
         handler.addFilter(RequestIdFilter())
         root.addHandler(handler)
     root.setLevel(level.upper())
     # Every run of every job would be a line: the jobs log what they did themselves.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+
+
+def escaped(text: str) -> str:
+    """`text` on one line: every control character written as its Python escape."""
+    return _CONTROL.sub(lambda found: _NAMED.get(found[0]) or _escape(found[0]), text)
+
+
+def _escape(character: str) -> str:
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class OneLineFormatter(logging.Formatter):
+    """Writes each record's line with its control characters escaped; a traceback keeps its
+    lines, each indented, so no line of one can pass for a record of its own."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        # Formatted afresh, never from the traceback text another handler may have cached.
+        record.message = record.getMessage()
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        lines = [escaped(self.formatMessage(record))]
+        if record.exc_info:
+            lines.append(_indented(self.formatException(record.exc_info)))
+        elif record.exc_text:
+            lines.append(_indented(record.exc_text))
+        if record.stack_info:
+            lines.append(_indented(self.formatStack(record.stack_info)))
+        return "\n".join(lines)
+
+
+def _indented(text: str) -> str:
+    return "\n".join("    " + escaped(line) for line in text.splitlines())
 
 
 class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
