@@ -70,6 +70,7 @@ def test_an_owner_registers_and_manages_a_site_in_a_browser(app, live_server, pa
     deliver_mail(app)
     link = re.search(r"https?://\S+", mailbox.to(EMAIL)[0].get_content()).group(0)
     page.goto(link)
+    page.get_by_role("button", name="Confirm my email address").click()
     page.get_by_text("Your email address is confirmed").wait_for()
     page.get_by_label("Email address").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)

@@ -31,7 +31,8 @@ def signed_in(client, mailbox):
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/signup/sent")
     deliver_mail(client.application)
-    verified = client.get(f"/verify-email?token={link_token(mailbox.to(EMAIL)[0])}")
+    link = f"/verify-email?token={link_token(mailbox.to(EMAIL)[0])}"
+    verified = post_form(client, link, {})
     assert verified.status_code == 302
     login = post_form(client, "/login", {"email": EMAIL, "password": PASSWORD})
     assert login.status_code == 302 and login.headers["Location"].endswith("/dashboard")
