@@ -26,7 +26,7 @@ from registry.pages import bp as owner_pages
 from registry.pages import public as public_pages
 from validation.paths import refuse_control_characters_in_path
 
-from . import cli, configuration, errors, file_modes, observability, openapi
+from . import cli, configuration, errors, file_modes, observability, openapi, security_headers
 from .assets import bp as assets_blueprint
 from .health import blp as health_blueprint
 from .home import bp as home_blueprint
@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("CANVASS_INSTANCE_PATH"))
     configuration.load(app, config)
     observability.init_app(app)
+    security_headers.init_app(app)
     app.before_request(refuse_control_characters_in_path)
     app.extensions["canvass"] = build_services(app)
     file_modes.init_app(app)
