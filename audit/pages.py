@@ -20,7 +20,7 @@ from .anomalies import find
 from .erasure import STEPS
 from .officers import officers, who
 from .timeline import canvass_timeline
-from .words import event_words
+from .words import action_words, event_words
 
 bp = Blueprint("audit_pages", __name__, template_folder="templates")
 PER_PAGE = 50
@@ -30,6 +30,20 @@ ACTION_WORDS = {
     "viewed": "viewed the footage you sent",
 }
 FILTERS = ("actor", "case_number", "subject", "action", "agency", "from", "to")
+# What the timeline says under an event, in this order: (detail in the event, its label).
+DETAILS = (
+    ("reason", "Reason"),
+    ("answer", "Answer"),
+    ("action", "Done"),
+    ("by", "Approved by"),
+    ("exceedances", "Beyond the limits"),
+)
+ANSWER_WORDS = {
+    "share_now": "will upload footage",
+    "will_bring": "will bring or send footage",
+    "no_footage": "recorded nothing useful",
+    "decline": "declined",
+}
 
 
 @bp.context_processor
@@ -132,13 +146,16 @@ def timeline(canvass_id: str) -> ResponseReturnValue:
     query = a.AccessQuery(canvass_id=canvass_id)
     with _read() as conn:
         accesses, _ = a.search(conn, query, user.agency or "", 0, 1_000_000)
-    named = officers(services, (event["actor"] for event in events))
+    named = officers(
+        services, [event["actor"] for event in events] + [_approver(event) for event in events]
+    )
     shown = [
         event
         | {
             "when": local_time(datetime.fromisoformat(event["recorded_at"]), zone),
             "what": event_words(event["type"]),
             "who": who(named, event["actor"], event["role"]),
+            "notes": _notes(event["details"], named),
         }
         for event in events
     ]
@@ -152,6 +169,35 @@ def timeline(canvass_id: str) -> ResponseReturnValue:
         events=shown,
         accesses=readable(services, accesses, zone),
     )
+
+
+def _approver(event: dict[str, Any]) -> str | None:
+    by = event["details"].get("by")
+    return by if isinstance(by, str) and by != "policy" else None
+
+
+def _notes(details: dict[str, Any], named: dict[str, Any]) -> list[tuple[str, str]]:
+    """The details of an event an auditor asks about, in words: the answer an owner gave,
+    what staff did with footage, who approved, and why."""
+    notes = []
+    for key, label in DETAILS:
+        value = details.get(key)
+        if not value:
+            continue
+        if key == "answer":
+            text = ANSWER_WORDS.get(str(value), str(value))
+        elif key == "action":
+            text = action_words(str(value))
+        elif key == "by" and value == "policy":
+            text = "the agency's policy (within its limits)"
+        elif key == "by":
+            text = who(named, str(value), "supervisor")
+        elif key == "exceedances" and isinstance(value, dict):
+            text = " ".join(str(line) for lines in value.values() for line in lines)
+        else:
+            text = str(value)
+        notes.append((label, text))
+    return notes
 
 
 def _services() -> Any:

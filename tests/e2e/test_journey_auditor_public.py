@@ -169,6 +169,10 @@ def test_an_auditor_at_a_desk_checks_who_saw_what_and_proves_the_log(
         assert "UTC" not in page.locator("table.timeline").inner_text()
         whats = lines.locator("td:nth-child(3) strong").all_inner_texts()
         assert whats[0] == "Canvass opened" and "Owner asked for footage" in whats
+        said = {what: line for what, line in zip(whats, lines.all_inner_texts(), strict=True)}
+        assert "Approved by: the agency's policy (within its limits)" in said["Canvass approved"]
+        assert "Answer: will upload footage" in said["Owner answered"]
+        assert "share_now" not in page.locator("table.timeline").inner_text()
         accesses = page.get_by_role("heading", name="Accesses to owners' data in this canvass (3)")
         assert accesses.is_visible()
         snapshot(page, "auditor", 5, "canvass-timeline")
