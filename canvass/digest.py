@@ -7,6 +7,10 @@ recorded in one stream (`DigestsSent`) with its emails, in one append: two sched
 a run repeated after a restart, cover each position once, since the second finds the
 stream moved on and sends nothing. Each email's id is derived from its investigator and the
 positions it covers, so no retry can send it twice.
+
+The first run ever (after a fresh install, or on a log older than the digests) tells only
+the news of the last interval and records the head it reached even with nothing to tell:
+an investigator is never sent the sum of the whole history.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,6 +53,7 @@ NEWS_TYPES = {
     )
 }
 OFFERS = ("share_now", "will_bring")
+INTERVAL = timedelta(minutes=10)  # the DIGEST_INTERVAL_MINUTES setting's default
 
 DIGESTS = StreamModel(e.DIGEST_EVENT_TYPES, 0, lambda _covered, sent: sent.up_to_position)
 
@@ -77,18 +82,23 @@ class Digests:
         self._public_url = public_url
         self.zone = zone
 
-    def send_due(self) -> int:
-        """Send the digests of what happened since the last run; return how many emails."""
+    def send_due(self, now: datetime | None = None, interval: timedelta = INTERVAL) -> int:
+        """Send the digests of what happened since the last run (the first run ever: in the
+        last `interval` before `now`); return how many emails."""
+        now = now or datetime.now(UTC)
         after = DIGESTS.fold(self._store.read_stream(DIGEST_STREAM))
         head = self._store.head()
         if head <= after:
             return 0
         self._projections.catch_up(["canvass", "canvass_requests"])
         covered = [event for event in self._store.iter_all(after) if event.position <= head]
+        first_ever = after == 0
+        if first_ever:
+            covered = [event for event in covered if event.recorded_at >= now - interval]
         news = self._news(covered)
-        if not news and len(covered) < QUIET_STRETCH:
+        if not news and len(covered) < QUIET_STRETCH and not first_ever:
             return 0
-        since = covered[0].recorded_at if covered else datetime.now(self.zone)
+        since = covered[0].recorded_at if covered else now
         messages = self._messages(news, since, after, head)
         counts = {
             investigator: sum(len(c["news"]) for c in items) for investigator, items in news.items()

@@ -81,6 +81,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "CHECKPOINT_ORIGIN": None,
         "CHECKPOINT_KEY_FILE": None,  # default <instance>/checkpoint_key.pem (Ed25519, 0600)
         "CHECKPOINT_INTERVAL_MINUTES": 60,
+        "DIGEST_INTERVAL_MINUTES": 10,  # how often investigators get a digest of their news
         "MAP_TILE_URL": None,  # e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (network)
         "MAP_TILE_ATTRIBUTION": "",
         "MAP_BASEMAP": None,  # a .pmtiles street basemap the maps draw offline (no tile server)
@@ -142,6 +143,7 @@ PARSERS: dict[str, kinds.Parse] = {
     "CHECKPOINT_ORIGIN": kinds.optional(kinds.log_origin),
     "CHECKPOINT_KEY_FILE": kinds.optional(kinds.path("file")),
     "CHECKPOINT_INTERVAL_MINUTES": kinds.whole_number(1, 525_600, 60),
+    "DIGEST_INTERVAL_MINUTES": kinds.whole_number(1, 1440, 10),
     "MAP_TILE_URL": kinds.optional(kinds.tile_address),
     "MAP_TILE_ATTRIBUTION": kinds.text,
     "MAP_BASEMAP": kinds.optional(kinds.pmtiles_file),

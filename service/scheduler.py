@@ -52,8 +52,9 @@ def alert_investigators(services: Services) -> int:
 
 def send_digests(services: Services) -> int:
     """Email each investigator one digest of what happened on their canvasses since the
-    last one: decisions, answers and footage."""
-    return services.canvass.digests.send_due()
+    last one: decisions, answers and footage (the first ever, only the last interval's)."""
+    every = timedelta(minutes=int(current_app.config["DIGEST_INTERVAL_MINUTES"]))
+    return services.canvass.digests.send_due(datetime.now(UTC), every)
 
 
 def close_settled_canvasses(services: Services) -> int:
@@ -134,7 +135,10 @@ def run_once(app: Flask) -> dict[str, int]:
 def build(app: Flask, blocking: bool) -> BaseScheduler:
     """A scheduler with every job, each at most one instance at a time."""
     scheduler: BaseScheduler = BlockingScheduler() if blocking else BackgroundScheduler()
-    every = {"sign-checkpoint": int(app.config["CHECKPOINT_INTERVAL_MINUTES"]) * 60}
+    every = {
+        "sign-checkpoint": int(app.config["CHECKPOINT_INTERVAL_MINUTES"]) * 60,
+        "send-digests": int(app.config["DIGEST_INTERVAL_MINUTES"]) * 60,
+    }
     for name, seconds, job in JOBS:
         seconds = every.get(name, seconds)
         scheduler.add_job(
