@@ -15,11 +15,14 @@ import pytest
 
 from registry.geodesy import Point, distance_m
 from tests.e2e.test_canvass_api import staff
-from tests.e2e.test_canvass_requests import AT, INCIDENT, owner_with_camera
+from tests.e2e.test_canvass_requests import AT, INCIDENT, open_and_dispatch, owner_with_camera
 from tests.e2e.test_owner_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, pytestmark  # noqa: F401
+from tests.e2e.test_owner_journey_api import PASSWORD as OWNER_PASSWORD
 from tests.e2e.test_owner_journey_api import link_token
+from tests.support.accessibility import check, report
 from tests.support.address_points import eas_slice
 from tests.support.live_server import serving
+from tests.support.sign_in import sign_in
 from tests.unit.test_footage_store import mp4
 
 DETECTIVE = "det.lee@sfpd.example"
@@ -166,7 +169,12 @@ def test_a_detective_changes_a_canvass_sent_back_and_follows_it_to_the_report(
     )
     expect(desk.get_by_text(SENT_BACK)).to_be_visible()
     desk.locator("#canvass-map.ready").wait_for()
+    findings, _ = check(desk, {"desk": (DESK["width"], DESK["height"])})
+    assert findings == [], report("the change page", desk.url, findings)
     desk.get_by_label("Radius in metres").fill("650")
+    # on to the next field, as people do: Chromium scrolls a text field that keeps the focus
+    # back into view after a screenshot, moving the button away from under the pointer
+    desk.keyboard.press("Tab")
     expect(desk.locator("#policy-feedback")).to_contain_text("0.51")
     shot(desk, "changing-the-canvass")
     desk.get_by_role("button", name="Save the changes and submit again").click()
@@ -245,6 +253,8 @@ def test_a_detective_changes_a_canvass_sent_back_and_follows_it_to_the_report(
     offer = closing.get_by_role("group", name=re.compile("What became of the footage from site"))
     expect(offer).to_have_count(1)
     offer.get_by_label("Used in the investigation").check()
+    findings, _ = check(desk, {"desk": (DESK["width"], DESK["height"])})
+    assert findings == [], report("the canvass page, dispatched", desk.url, findings)
     shot(desk, "closing")
     closing.get_by_role("button", name="Close the canvass").click()
     expect(desk.get_by_text("The canvass is closed;")).to_be_visible()
@@ -309,3 +319,37 @@ def test_a_polygon_drawn_by_clicks_is_denied_and_the_detective_reads_why(city, b
     expect(desk.get_by_role("button", name=re.compile("Send the requests|Submit"))).to_have_count(0)
     shot(desk, "denial-read")
     assert desk_errors == [] and office_errors == []
+
+
+def test_an_owner_who_left_is_said_to_have_left_not_counted_as_an_offer_with_no_file(
+    app, client, cli, mailbox
+):
+    owner, _ = owner_with_camera(client, mailbox, "ana@example.org", 40)
+    detective = staff(cli, client, mailbox, "investigator", "SFPD", DETECTIVE)
+    app.config["TIME_ZONE"] = "America/Los_Angeles"
+    app.extensions["canvass"].canvass.clock = lambda: AT + timedelta(days=1)
+    path, _ = open_and_dispatch(client, detective, "181-004702")
+    [request] = [m for m in mailbox.to("ana@example.org") if m["Subject"].startswith("A request")]
+    clip = mp4(b"\x0a" * 5_000)
+    uploaded = client.put(
+        "/api/v1/requests/footage",
+        query_string={"token": link_token(request), "sha256": hashlib.sha256(clip).hexdigest()},
+        data=clip,
+        content_type="video/mp4",
+    )
+    assert uploaded.status_code == 201
+    left = client.post("/api/v1/me/erasure", headers=owner, json={"password": OWNER_PASSWORD})
+    assert left.status_code == 200
+
+    desk = app.test_client()
+    assert sign_in(desk, DETECTIVE, PASSWORD).status_code == 302
+    case = desk.get(path.removeprefix("/api/v1")).get_data(as_text=True)
+    said = "1 owner asked has since left the registry"
+    assert said in " ".join(case.split())
+    assert "<strong>0</strong> offered footage" in case
+    assert "No file: an owner who was asked has since left the registry" in case
+    assert "No file yet." not in case
+    assert "No owner offered footage, so" in " ".join(case.split())  # nothing to mark
+    printed = desk.get(f"{path.removeprefix('/api/v1')}/report")
+    assert printed.status_code == 200
+    assert said in " ".join(printed.get_data(as_text=True).split())
