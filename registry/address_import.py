@@ -97,7 +97,9 @@ def _text_lines(path: Path, file: Iterable[str]) -> Iterator[str]:
         yield line
 
 
-def _records(path: Path, columns: set[str], records: csv.DictReader) -> Iterator[AddressRecord]:
+def _records(
+    path: Path, columns: set[str], records: csv.DictReader[str]
+) -> Iterator[AddressRecord]:
     if columns >= SF_EAS_COLUMNS:
         for record in records:
             yield AddressRecord(_eas_hash(record), record, _eas_row)
