@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+MOMENT = "%d %B %Y %H:%M %Z"  # 14 December 2018 21:40 PST: every time with its zone
 
 
 @dataclass(frozen=True)
@@ -64,14 +67,18 @@ def reset_password(recipient: str, name: str, link: str) -> Email:
     )
 
 
-def erasure_notice(recipient: str, name: str, erase_after: str, link: str) -> Email:
+def erasure_notice(
+    recipient: str, name: str, erase_after: datetime, link: str, zone: tzinfo
+) -> Email:
+    """To an owner inactive for long: when their data will be erased, in the agency's time."""
+    when = f"{erase_after.astimezone(zone):{MOMENT}}"
     return Email(
         recipient,
         "Your camera registry registration will be removed",
         f"Hello {name.strip()},\n\n"
         "You registered cameras with the camera registry, but nothing has changed on your\n"
         "account for a long time. To keep no personal data longer than needed, we will erase\n"
-        f"your account, your sites and your personal data on {erase_after}.\n\n"
+        f"your account, your sites and your personal data after {when}.\n\n"
         "If you want to stay registered, open this link and press the button:\n\n"
         f"{link}\n\n"
         "If you do nothing, you will not hear from us again.\n",

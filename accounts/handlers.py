@@ -7,7 +7,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -175,14 +175,15 @@ class AccountService:
             changes.append(c.VerifyEmail(claim.user_id))
         self._execute(claim.user_id, changes)
 
-    def send_erasure_notice(self, user_id: str, erase_after: datetime) -> None:
-        """Tell an inactive owner when their data will be erased, with a link to stay."""
+    def send_erasure_notice(self, user_id: str, erase_after: datetime, zone: tzinfo) -> None:
+        """Tell an inactive owner when their data will be erased (in `zone`, the agency's
+        time), with a link to stay."""
         found = self._row(user_id)
         if found is None or found.email is None:
             return
         link = self._link(KEEP_ACCOUNT, user_id, "", "/keep-account")
         message = emails.erasure_notice(
-            found.email, found.display_name or "", f"{erase_after:%d %B %Y}", link
+            found.email, found.display_name or "", erase_after, link, zone
         )
         self._execute(
             user_id,

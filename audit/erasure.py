@@ -41,7 +41,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -300,16 +300,17 @@ class Eraser:
             return conn.execute(query).first() is not None
 
     def apply_retention(
-        self, now: datetime, inactive: timedelta, notice: timedelta
+        self, now: datetime, inactive: timedelta, notice: timedelta, zone: tzinfo = UTC
     ) -> tuple[int, int]:
-        """Owners inactive for `inactive` are told they will be erased after `notice`; those
-        still inactive when it has passed are erased. Returns (told, erased)."""
+        """Owners inactive for `inactive` are told they will be erased after `notice` (the
+        moment written in `zone`, the agency's time); those still inactive when it has
+        passed are erased. Returns (told, erased)."""
         told = erased = 0
         for owner in self._owners():
             active = max(filter(None, (owner.updated_at, owner.site_at, owner.answered_at)))
             if owner.erase_after is None:
                 if active <= now - inactive:
-                    self._accounts.send_erasure_notice(owner.user_id, now + notice)
+                    self._accounts.send_erasure_notice(owner.user_id, now + notice, zone)
                     told += 1
             elif owner.erase_after <= now:
                 if active > owner.erase_after - notice:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -87,8 +88,9 @@ def erase_inactive_owners(services: Services) -> int:
     if not days:
         return 0
     notice = timedelta(days=int(current_app.config["OWNER_ERASURE_NOTICE_DAYS"]))
+    zone = ZoneInfo(current_app.config["TIME_ZONE"])
     told, erased = services.eraser.apply_retention(
-        datetime.now(UTC), timedelta(days=int(days)), notice
+        datetime.now(UTC), timedelta(days=int(days)), notice, zone
     )
     return told + erased
 
