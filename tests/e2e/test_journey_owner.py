@@ -278,7 +278,8 @@ FOCUSED = """() => {
   return {
     what: element.tagName.toLowerCase() + (element.id ? "#" + element.id : ""),
     text: label.slice(0, 60),
-    shown: outlined || style.boxShadow !== "none",
+    // Tab past the last control leaves the page: nothing is focused, nothing to show.
+    shown: element === document.body || outlined || style.boxShadow !== "none",
   };
 }"""
 
@@ -370,6 +371,30 @@ def test_an_owner_registers_a_site_and_camera_with_the_keyboard_only(
         row = page.locator("tr", has_text="Porch").inner_text()
         assert "towards 90°, 90° wide, 40 m" in row and "14 days" in row
 
+        # A second site by the pin: Enter on the focused map puts it at the map's centre, and
+        # the arrow keys move the focused pin.
+        keys.tab_to("a[href$='/dashboard']")
+        keys.press("Enter")
+        page.get_by_role("heading", name="My sites").wait_for()
+        keys.tab_to("a[href$='/sites/new']")
+        keys.press("Enter")
+        page.get_by_role("heading", name="Add a site").wait_for()
+        keys.tab_to("#label")
+        keys.type("Garage")
+        keys.tab_to("#pin-map.ready")
+        keys.press("Enter")
+        latitude = float(page.get_by_label("Latitude").input_value())
+        assert SOUTH < latitude < NORTH
+        assert WEST < float(page.get_by_label("Longitude").input_value()) < EAST
+        keys.tab_to("#pin-map .leaflet-marker-icon")
+        keys.press("Shift+ArrowUp")  # 20 m north
+        assert float(page.get_by_label("Latitude").input_value()) > latitude
+        shot(page, "owner-keyboard-03-pin-placed")
+        keys.tab_to("form button[type=submit]")
+        keys.press("Enter")
+        page.get_by_text("Your site is registered").wait_for()
+        assert page.locator(".site-place").inner_text() == "Placed by your pin on the map"
+
         # A request reaches her; she answers it from the emailed link, with the keyboard.
         incident = Geodesic.WGS84.Direct(home_lat, home_lon, 90, 25)
         canvass_reaches(client, detective, (incident["lat2"], incident["lon2"]))
@@ -382,6 +407,6 @@ def test_an_owner_registers_a_site_and_camera_with_the_keyboard_only(
         keys.tab_to("form button[type=submit]")
         keys.press("Enter")
         page.get_by_text("Thank you: your answer is recorded.").wait_for()
-        shot(page, "owner-keyboard-03-answered")
+        shot(page, "owner-keyboard-04-answered")
         assert not keys.unseen, "focus not visible on:\n" + "\n".join(keys.unseen)
         desk.close()
