@@ -8,9 +8,10 @@
   var table = document.getElementById("coverage-table");
   var status = document.getElementById("coverage-status");
 
-  function cell(row, text) {
+  function cell(row, text, label) {
     var td = document.createElement("td");
     td.textContent = text;
+    td.dataset.label = label;
     row.appendChild(td);
   }
 
@@ -35,17 +36,18 @@
         bounds.push(box[0], box[1]);
         if (body) {
           var row = document.createElement("tr");
-          cell(row, String(index + 1));
-          cell(row, degrees((block.south + block.north) / 2, " N", " S") + ", " + degrees((block.west + block.east) / 2, " E", " W"));
-          cell(row, String(block.owners));
-          cell(row, String(block.cameras));
+          cell(row, String(index + 1), "Square");
+          cell(row, degrees((block.south + block.north) / 2, " N", " S") + ", " + degrees((block.west + block.east) / 2, " E", " W"), "Centre of the square");
+          cell(row, String(block.owners), "Owners (about)");
+          cell(row, String(block.cameras), "Cameras (about)");
           body.appendChild(row);
         }
       });
       if (bounds.length) { map.fitBounds(bounds); } else { CanvassMaps.home(map); }
       if (status) {
+        var shown = data.blocks.length === 1 ? " square is" : " squares are";
         status.textContent = data.blocks.length
-          ? data.blocks.length + " squares are shown this month, in the map and in the table below it."
+          ? data.blocks.length + shown + " shown this month, in the map and in the table below it."
           : "No square has enough owners to be shown this month.";
       }
       if (table && data.blocks.length) { table.hidden = false; }
