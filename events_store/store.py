@@ -23,7 +23,7 @@ from .model import (
     StreamState,
 )
 from .outbox import OutgoingMessage
-from .recorders.base import PendingEvent, Recorder, Row
+from .recorders.base import MessageRow, PendingEvent, Recorder, Row
 from .upcasting import Upcasters
 
 MAX_EVENTS_PER_APPEND: Final = 1000
@@ -111,14 +111,25 @@ class EventStore:
         pending = _encode_batch(events)
         for guard in self._guards:
             guard({event.type for event in pending})
-        created = format_timestamp(utc_now())
-        outgoing = [
-            (m.message_id, created, m.subject_id, m.recipient, m.subject, m.body) for m in messages
-        ]
+        outgoing: list[MessageRow] = []
+        if messages:
+            created = format_timestamp(utc_now())
+            outgoing = [
+                (m.message_id, created, m.subject_id, m.recipient, m.subject, m.body)
+                for m in messages
+            ]
         rows = self._recorder.append(stream_id, pending, expected_version, outgoing)
         if self._upcasters.has_any():
             return [self._to_event(row) for row in rows]
-        return [RecordedEvent(*row[:8], parse_timestamp(row[8]), row[9]) for row in rows]
+        # The rows of one append share one time, unless it was a re-send of stored events.
+        recorded_at = rows[0][8]
+        moment = parse_timestamp(recorded_at)
+        return [
+            RecordedEvent(
+                *row[:8], moment if row[8] == recorded_at else parse_timestamp(row[8]), row[9]
+            )
+            for row in rows
+        ]
 
     # --- reading -----------------------------------------------------------------
 

@@ -39,6 +39,20 @@ MESSAGE_COLUMNS = (
 
 T = TypeVar("T")
 
+
+class CurrentProcess:
+    """This process's id, kept up to date across forks: `os.getpid()` is a system call, and
+    an append asks for it more than once."""
+
+    pid = os.getpid()
+
+
+def _forked() -> None:
+    CurrentProcess.pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
 COLUMNS = (
     "position, stream_id, version, event_id, type, schema_version, "
     "data, metadata, recorded_at, leaf_hash"
@@ -146,9 +160,9 @@ class Recorder(ABC):
         """This thread's connection, opened on first use (and anew after a fork or after the
         database dropped the last one)."""
         local = self._local
-        if getattr(local, "pid", None) != os.getpid() or local.connection is None:
+        if getattr(local, "pid", None) != CurrentProcess.pid or local.connection is None:
             local.connection = None
-            local.pid = os.getpid()
+            local.pid = CurrentProcess.pid
             local.connection = self._connect()
             with self._guard:
                 self._connections.append(local.connection)
