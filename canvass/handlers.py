@@ -147,7 +147,7 @@ class CanvassService:
         """The investigator closes a dispatched canvass, marking what became of each site's
         offered footage (unmarked: not needed); the owners who offered it are told."""
         canvass = self._visible(investigator, canvass_id)
-        offered = {row["site_id"] for row in self._offers(canvass_id)}
+        offered = {row["site_id"] for row in self.offers(canvass_id)}
         unknown = sorted(set(outcomes) - offered)
         if unknown:
             raise InvalidCanvass(
@@ -391,7 +391,7 @@ class CanvassService:
             )
         return messages
 
-    def _offers(self, canvass_id: str) -> list[dict[str, Any]]:
+    def offers(self, canvass_id: str) -> list[dict[str, Any]]:
         """The canvass's requests whose owners offered footage (or sent some)."""
         sent_some = sa.exists().where(footage.c.request_id == requests.c.request_id)
         query = sa.select(requests.c.request_id, requests.c.site_id, requests.c.owner_id).where(
@@ -409,7 +409,7 @@ class CanvassService:
         """The email to each owner who offered footage, saying what became of it (not needed
         where the investigator marked nothing); one per request, ever."""
         self._projections.catch_up(["canvass_requests"])
-        offers = self._offers(canvass["canvass_id"])
+        offers = self.offers(canvass["canvass_id"])
         addresses = verified_emails(self._engine, self._vault, [o["owner_id"] for o in offers])
         link = f"{self._public_url()}/my-requests"
         messages = []

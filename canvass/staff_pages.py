@@ -40,7 +40,6 @@ from .handlers import CanvassService
 from .places import nearest_address, places_of
 from .policy import CATEGORIES, CATEGORY_NAMES
 from .schemas import ReasonSchema
-from .statements import access_for, read_statements
 from .streams import CANVASS, canvass_stream
 
 bp = Blueprint("canvass_pages", __name__, template_folder="templates")
@@ -106,7 +105,7 @@ def footage_offers(canvass_id: str, answers: dict[str, Any]) -> list[dict[str, s
     services = current_app.extensions["canvass"]
     state = CANVASS.fold(services.store.read_stream(canvass_stream(canvass_id)))
     # the sites closing may mark are those the requests were recorded with
-    offered = {offer["site_id"] for offer in services.canvass._offers(canvass_id)}
+    offered = {offer["site_id"] for offer in services.canvass.offers(canvass_id)}
     closed = state.status == "closed"
     return [
         {
@@ -212,8 +211,8 @@ def canvass(canvass_id: str) -> ResponseReturnValue:
     visits = service.visits(user, canvass_id)
     statuses = site_statuses(view, found, answers)
     files = services.footage.listing(canvass_id)
-    statements = read_statements(
-        services.store, services.vault, services.footage, files, access_for(user, view)
+    statements = services.gateway.footage_statements(
+        user, canvass_id, services.store, services.vault
     )
     refused = session.pop(REFUSED_VISIT, None) or {}
     if refused.get("canvass_id") != canvass_id:

@@ -12,7 +12,6 @@ from events_store.sealing import opened_data
 from events_store.vault import KeyVault
 
 from .intake import Access, FootageDesk
-from .policy import CATEGORY_NAMES
 from .streams import request_stream
 
 Statements = dict[tuple[str, str], str]  # by (request id, SHA-256)
@@ -31,34 +30,6 @@ def open_statements(store: EventStore, vault: KeyVault, files: list[dict[str, An
             text = opened_data(vault, recorded).get("statement") if key in wanted else None
             if text:
                 opened[key] = str(text)
-    return opened
-
-
-def access_for(user: Any, canvass: dict[str, Any]) -> Access:
-    """Who reads a canvass's personal data, and why, as the access log records it. The
-    canvass page's present way in; the gateway's `footage_statements` decides this itself."""
-    what = CATEGORY_NAMES.get(canvass["category"], canvass["category"])
-    return Access(
-        actor=user.user_id,
-        role=user.role,
-        agency=user.agency,
-        case_number=canvass["case_number"],
-        legal_basis=canvass["legal_basis"],
-        purpose=f"canvass for {what}",
-    )
-
-
-def read_statements(
-    store: EventStore,
-    vault: KeyVault,
-    desk: FootageDesk,
-    files: list[dict[str, Any]],
-    access: Access,
-) -> Statements:
-    """The statements of `files`, each reading recorded (as the file 'viewed') before the
-    text is given out: what the gateway's `footage_statements` does, for the page's call."""
-    opened = open_statements(store, vault, files)
-    record_readings(desk, files, opened, access)
     return opened
 
 
