@@ -391,6 +391,20 @@ class CanvassService:
             )
         return messages
 
+    def footage_outcomes(self, user: User, canvass_id: str) -> dict[str, str | None]:
+        """By site, for each site whose owner offered footage and is still registered: what
+        became of it once the canvass is closed (a site left unmarked: not needed), or None
+        while it is open. These are the sites that closing may mark."""
+        self._visible(user, canvass_id)
+        state = CANVASS.fold(self._store.read_stream(canvass_stream(canvass_id)))
+        still_offering = set(self.dispatcher.summary(canvass_id)["sites_offering_footage"])
+        offered = {offer["site_id"] for offer in self.offers(canvass_id)} & still_offering
+        closed = state.status == "closed"
+        return {
+            site_id: state.outcomes.get(site_id, "not_needed") if closed else None
+            for site_id in sorted(offered)
+        }
+
     def offers(self, canvass_id: str) -> list[dict[str, Any]]:
         """The canvass's requests whose owners offered footage (or sent some)."""
         sent_some = sa.exists().where(footage.c.request_id == requests.c.request_id)

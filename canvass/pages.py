@@ -22,6 +22,7 @@ from .projection import canvasses, requests
 from .queries import cameras_with_sites
 from .requests import ANSWERS, CANVASS_ENDED
 from .schemas import answer_note, upload_details
+from .staff_pages import footage_offers
 
 bp = Blueprint("request_pages", __name__, template_folder="templates")
 
@@ -85,6 +86,7 @@ def report(canvass_id: str) -> ResponseReturnValue:
         found=found,
         not_listed=not_listed,
         answers=service.requests(user, canvass_id),
+        offers=footage_offers(user, canvass_id),
         files=services.footage.listing(canvass_id),
         visits=service.visits(user, canvass_id),
         names=CATEGORY_NAMES,

@@ -40,7 +40,6 @@ from .handlers import CanvassService
 from .places import nearest_address, places_of
 from .policy import CATEGORIES, CATEGORY_NAMES
 from .schemas import ReasonSchema
-from .streams import CANVASS, canvass_stream
 
 bp = Blueprint("canvass_pages", __name__, template_folder="templates")
 
@@ -98,22 +97,16 @@ def choices() -> dict[str, Any]:
     }
 
 
-@bp.app_template_global("footage_offers")
-def footage_offers(canvass_id: str, answers: dict[str, Any]) -> list[dict[str, str | None]]:
-    """The sites whose owners offered footage (and are still registered), each with what
-    became of it once the canvass is closed (a site left unmarked: not needed)."""
-    services = current_app.extensions["canvass"]
-    state = CANVASS.fold(services.store.read_stream(canvass_stream(canvass_id)))
-    # the sites closing may mark are those the requests were recorded with
-    offered = {offer["site_id"] for offer in services.canvass.offers(canvass_id)}
-    closed = state.status == "closed"
+def footage_offers(user: User, canvass_id: str) -> list[dict[str, str | None]]:
+    """The sites whose owners offered footage, each with what became of it, in words."""
+    outcomes = _service().footage_outcomes(user, canvass_id)
     return [
         {
             "site_id": site_id,
-            "outcome": state.outcomes.get(site_id, "not_needed") if closed else None,
-            "label": OUTCOME_NAMES[state.outcomes.get(site_id, "not_needed")] if closed else None,
+            "outcome": outcome,
+            "label": OUTCOME_NAMES[outcome] if outcome else None,
         }
-        for site_id in sorted(offered & set(answers["sites_offering_footage"]))
+        for site_id, outcome in outcomes.items()
     ]
 
 
@@ -223,6 +216,7 @@ def canvass(canvass_id: str) -> ResponseReturnValue:
         found=found,
         not_listed=not_listed,
         answers=answers,
+        offers=footage_offers(user, canvass_id),
         statuses=statuses,
         files=[
             entry | {"statement": statements.get((entry["request_id"], entry["sha256"]))}
