@@ -14,6 +14,7 @@ from marshmallow import ValidationError
 from accounts.auth import current_user, page_allows
 from accounts.errors import InvalidLink
 from accounts.links import ANSWER_REQUEST
+from audit.officers import officers, who
 
 from .errors import NotAllowedNow
 from .footage import FootageRejected, StoredFootage
@@ -87,11 +88,21 @@ def report(canvass_id: str) -> ResponseReturnValue:
         not_listed=not_listed,
         answers=service.requests(user, canvass_id),
         offers=footage_offers(user, canvass_id),
+        approver=_approver(services, canvass["approved_by"]),
         files=services.footage.listing(canvass_id),
         visits=service.visits(user, canvass_id),
         names=CATEGORY_NAMES,
         printed_at=service.clock(),
     )
+
+
+def _approver(services: Any, approved_by: str | None) -> str:
+    """Who approved the canvass, in words: the agency's policy, or the supervisor by name."""
+    if approved_by is None:
+        return "not yet"
+    if approved_by == "policy":
+        return "the agency's policy (within its limits)"
+    return who(officers(services, [approved_by]), approved_by, "supervisor")
 
 
 @bp.route("/requests/answer", methods=["GET", "POST"])

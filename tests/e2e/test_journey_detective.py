@@ -271,6 +271,9 @@ def test_a_detective_changes_a_canvass_sent_back_and_follows_it_to_the_report(
     outcomes = desk.locator("#footage-outcomes")
     expect(outcomes).to_contain_text("Used in the investigation")
     expect(desk.locator("article.report")).to_contain_text("status: closed")
+    # The supervisor who approved going beyond the limits is named, not an account id.
+    approved = desk.get_by_role("row", name=re.compile("Approved by"))
+    expect(approved).to_contain_text("(supervisor, SFPD)")
     shot(desk, "report")
     assert desk_errors == [] and office_errors == []
 
