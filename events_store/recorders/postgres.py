@@ -1,7 +1,9 @@
 """The event log on PostgreSQL: writers serialized by a transaction-scoped advisory lock.
 
 The lock is taken in a statement of its own, so the statement that reads the stream's
-version and the log's head runs on a snapshot taken after every earlier writer committed.
+version and the log's head runs on a snapshot taken after every earlier writer committed:
+at READ COMMITTED each statement takes its own snapshot, even when the two travel to the
+server in one message, as they do here to spare a round trip while the lock is held.
 PostgreSQL makes a transaction visible before it releases its locks, so a reader that sees
 position p also sees every position below it. A backend that dies takes its advisory lock
 with it, so a dropped connection never leaves the log locked.
@@ -27,7 +29,6 @@ _SELECT = (
     " to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
     " leaf_hash FROM events"
 )
-_BEGIN_AND_LOCK = f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
 _INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 _INSERT_MESSAGE = f"INSERT INTO outbox ({MESSAGE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, 0)"
 _COPY = f"COPY events ({COLUMNS}) FROM STDIN"
@@ -35,6 +36,7 @@ _STATE = (
     "SELECT (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = %s),"
     " (SELECT COALESCE(MAX(position), 0) FROM events)"
 )
+_BEGIN_LOCK_AND_STATE = f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY}); {_STATE}"
 _READ_ALL = _SELECT + " WHERE position > %s ORDER BY position LIMIT %s"
 _READ_STREAM = _SELECT + " WHERE stream_id = %s AND version >= %s ORDER BY version LIMIT %s"
 
@@ -59,8 +61,11 @@ class PostgresRecorder(Recorder):
         return dropped and (conn.closed or conn.broken)
 
     def _begin_serialized(self, conn: psycopg.Connection[Any], stream_id: str) -> tuple[int, int]:
-        conn.execute(_BEGIN_AND_LOCK)
-        row = conn.execute(_STATE, (stream_id,)).fetchone()
+        with psycopg.ClientCursor(conn) as cursor:
+            cursor.execute(_BEGIN_LOCK_AND_STATE, (stream_id,))
+            cursor.nextset()  # past BEGIN to the lock
+            cursor.nextset()  # and on to the state
+            row = cursor.fetchone()
         assert row is not None
         return row[0], row[1]
 
