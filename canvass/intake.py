@@ -123,13 +123,27 @@ class FootageDesk:
         with self._engine.connect().execution_options(read_only=True) as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def release(self, canvass_id: str, sha256: str, action: str, access: Access) -> Path:
+    def release(
+        self,
+        canvass_id: str,
+        sha256: str,
+        action: str,
+        access: Access,
+        request_id: str | None = None,
+    ) -> Path:
         """A file of the canvass, once who takes it and why is recorded (chain of custody
-        and access log). Call it through the access gateway."""
-        entry = next((f for f in self.listing(canvass_id) if f["sha256"] == sha256), None)
-        if entry is None:
+        and access log). The same clip sent by several owners is each one's footage, so its
+        release is recorded for every one of them, or only for `request_id`'s where only
+        that owner's part is given out (their statement). Call it through the gateway."""
+        entries = [
+            entry
+            for entry in self.listing(canvass_id)
+            if entry["sha256"] == sha256 and request_id in (None, entry["request_id"])
+        ]
+        if not entries:
             raise CanvassNotFound(canvass_id)
-        self._custody(entry, action, access)
+        for entry in entries:
+            self._custody(entry, action, access)
         return self.files.path_of(sha256)
 
     def package(self, canvass_id: str, access: Access) -> Path:

@@ -39,4 +39,6 @@ def record_readings(
     """Record each opened statement's reading in its file's custody and the access log."""
     for entry in files:
         if (entry["request_id"], entry["sha256"]) in opened:
-            desk.release(entry["canvass_id"], entry["sha256"], "viewed", access)
+            desk.release(
+                entry["canvass_id"], entry["sha256"], "viewed", access, entry["request_id"]
+            )

@@ -206,3 +206,27 @@ def test_footage_is_purged_once_its_canvass_has_ended_long_enough(app, client, r
     assert (purged["action"], purged["actor"]) == ("purged", "retention")
     assert purged["purpose"] == "kept 90 days after the canvass"
     assert desk.purge_ended(ended + timedelta(days=92), timedelta(days=90)) == 0
+
+
+def test_the_same_clip_from_two_owners_is_in_both_owners_record_of_who_took_it(
+    client,
+    request_links,
+    neighbourhood,  # noqa: F811
+):
+    """Two neighbours export the same shared camera's clip: a download of those bytes is a
+    release of each one's footage, so each owner's own list shows it, not only the first's."""
+    owners, _ = neighbourhood
+    path, detective, links = request_links
+    clip = mp4(b"\x02" * 20_000)
+    digest = hashlib.sha256(clip).hexdigest()
+    for name in ("ana", "ben"):
+        assert upload(client, links[name], clip, sha256=digest).status_code == 201
+    downloaded = client.get(f"{path}/footage/{digest}", headers=detective)
+    assert downloaded.data == clip
+    downloaded.close()
+
+    for name in ("ana", "ben"):
+        bearer, _ = owners[name]
+        listed = client.get("/api/v1/audit/my-accesses", headers=bearer).get_json()["accesses"]
+        actions = [access["action"] for access in listed]
+        assert actions.count("downloaded") == 1, (name, listed)
