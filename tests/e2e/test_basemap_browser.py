@@ -28,11 +28,13 @@ Object.defineProperty(window, "L", {
 });
 """
 # Move the page's first map (to the whole city, or to a place at a zoom), wait for its basemap
-# to finish drawing, and say what the drawn tiles hold.
+# to finish drawing, and say what the drawn tiles hold. A move to where the map already is
+# loads no tile and so fires no "load": then the tiles drawn are already there.
 DRAWN_AFTER = """
 ([place, zoom]) => new Promise((resolve) => {
   const map = window.madeMaps[0];
-  map.baseLayer.once("load", () => {
+  const layer = map.baseLayer;
+  const summary = () => {
     const counts = new Map();
     let tiles = 0, pixels = 0;
     for (const tile of map.getContainer().querySelectorAll("canvas.leaflet-tile-loaded")) {
@@ -45,8 +47,11 @@ DRAWN_AFTER = """
       }
     }
     resolve({ tiles, colours: counts.size, commonest: Math.max(...counts.values()) / pixels });
-  });
-  if (place) { map.setView(place, zoom); } else { CanvassMaps.home(map); }
+  };
+  map.once("moveend", () => setTimeout(() => {
+    if (layer.isLoading()) { layer.once("load", summary); } else { summary(); }
+  }, 0));
+  if (place) { map.setView(place, zoom, { animate: false }); } else { CanvassMaps.home(map); }
 })
 """
 
