@@ -16,6 +16,8 @@ VISIT_RESULT_NAMES = {
     "camera_present": "A camera is here",
 }
 # How a candidate's site looks on the map and in the list, by what its owner answered.
+# The colours are also in service/static/site.css (.site-<status>), for the page's key and
+# table, which the content policy keeps free of inline styles.
 SITE_STATUS = {
     "not_asked": ("Not asked yet", "#1f5fa8"),
     "offered": ("Offered footage", "#2e7d32"),

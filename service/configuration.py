@@ -66,6 +66,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "GEOCODER_OPTIONS": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "HSTS_SECONDS": 0,  # Strict-Transport-Security max-age; 0: not sent (HTTPS not yet sure)
         "SESSION_COOKIE_SECURE": False,  # set to true behind HTTPS
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
@@ -136,6 +137,7 @@ PARSERS: dict[str, kinds.Parse] = {
     "GEOCODER_OPTIONS": kinds.optional(kinds.json_object),
     "SESSION_COOKIE_HTTPONLY": kinds.switch,
     "SESSION_COOKIE_SAMESITE": kinds.optional(kinds.one_of("Lax", "Strict", "None")),
+    "HSTS_SECONDS": kinds.whole_number(0, 63_072_000, 31_536_000),
     "SESSION_COOKIE_SECURE": kinds.switch,
     "PERMANENT_SESSION_LIFETIME": kinds.whole_number(60, 366 * 86_400, 8 * 3600),
     "WTF_CSRF_TIME_LIMIT": kinds.optional(kinds.whole_number(60, 366 * 86_400, 3600)),

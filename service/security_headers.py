@@ -11,13 +11,11 @@ from flask import Flask, Response, current_app, request
 
 # Library files and the basemap hold nothing personal: they keep the caching they are sent with.
 STATIC_ENDPOINTS = frozenset({"static", "assets.asset", "assets.basemap"})
-# Inline `style="..."` attributes colour the canvass page's status swatches and indent the
-# consent form's categories; inline <style> elements and every inline script stay refused.
+# No inline script, style element or style attribute: every page's look is in site.css.
 POLICY = (
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "style-src-attr 'unsafe-inline'",
     "img-src 'self' data: blob:{tiles}",
     "font-src 'self'",
     "connect-src 'self'{tiles}",

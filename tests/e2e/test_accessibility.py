@@ -45,7 +45,7 @@ PAGES = [
     ("public", "forgot password", "/forgot-password"),
     ("public", "check your email", "/signup/sent"),
     ("public", "choose a password", "/set-password?token=not-a-link"),
-    ("public", "a broken link", "/verify-email?token=not-a-link"),
+    ("public", "confirm email", "/verify-email?token=not-a-link"),
     ("public", "stay registered", "/keep-account?token=not-a-link"),
     ("public", "page not found", "/no-such-page"),
     ("public", "API documentation", "/api/v1/docs"),

@@ -79,6 +79,7 @@ def assert_headers(response, endpoint, where):
     for directive in POLICY_MUST_SAY:
         assert directive in policy, f"{where}: the policy lacks {directive}"
     assert directives(policy)["script-src"] == ["'self'"], where
+    assert "unsafe-inline" not in policy, f"{where}: inline scripts or styles allowed"
     assert "Strict-Transport-Security" not in response.headers, where
     caching = response.headers.get("Cache-Control", "")
     if endpoint in STATIC:

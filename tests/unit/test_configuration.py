@@ -84,6 +84,8 @@ BAD_SETTINGS = [
     ("FOOTAGE_MAX_BYTES", "2GB", "'2GB' is not a whole number"),
     ("OWNER_INACTIVE_DAYS", "-1", "-1 is out of range"),
     ("CHECKPOINT_INTERVAL_MINUTES", "1.5", "'1.5' is not a whole number"),
+    ("HSTS_SECONDS", "-5", "-5 is out of range"),
+    ("HSTS_SECONDS", "1 year", "'1 year' is not a whole number"),
     ("PERMANENT_SESSION_LIFETIME", "0", "0 is out of range"),
     ("RUN_SCHEDULER_IN_PROCESS", "yes please", "'yes please' is not a yes or no"),
     ("SESSION_COOKIE_SECURE", "2", "use true or false (or 1 or 0)"),
