@@ -15,6 +15,7 @@ from accounts.handlers import User
 from . import exports
 from . import schemas as s
 from .candidates import CandidateList
+from .footage import download_as
 from .handlers import CanvassService
 
 blp = Blueprint("canvass", __name__, url_prefix="/api/v1", description="Canvasses for footage")
@@ -218,8 +219,13 @@ def list_footage(canvass_id: str) -> dict[str, Any]:
 @blp.response(200)
 def download_footage(canvass_id: str, sha256: str) -> Any:
     """One file; the download is recorded in its chain of custody and the access log."""
-    path = current_app.extensions["canvass"].gateway.footage_file(_user(), canvass_id, sha256)
-    return send_file(path, mimetype="application/octet-stream", download_name=f"{sha256}.video")
+    services, user = current_app.extensions["canvass"], _user()
+    path = services.gateway.footage_file(user, canvass_id, sha256)
+    entry = next(f for f in services.footage.listing(canvass_id) if f["sha256"] == sha256)
+    name, mimetype = download_as(
+        path, entry, services.canvass.view(user, canvass_id)["case_number"]
+    )
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 @blp.get("/canvasses/<canvass_id>/package")
@@ -229,7 +235,7 @@ def case_package(canvass_id: str) -> Any:
     """A zip of every file, a manifest of their SHA-256 hashes and the custody log."""
     gateway = current_app.extensions["canvass"].gateway
     path, name = gateway.case_package(_user(), canvass_id)
-    response = send_file(path, mimetype="application/zip", download_name=name)
+    response = send_file(path, mimetype="application/zip", as_attachment=True, download_name=name)
     path.unlink()  # the open file stays readable until sent
     return response
 

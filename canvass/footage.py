@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import struct
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 CHUNK = 1024 * 1024
 DEFAULT_MAX_BYTES = 2 * 1024**3
@@ -198,3 +199,11 @@ def download_kind(path: Path, container: str) -> tuple[str, str]:
     elif container == "matroska" and b"\x42\x82\x84webm" in head:
         container = "webm"
     return _DOWNLOAD_KINDS.get(container, ("video", "application/octet-stream"))
+
+
+def download_as(path: Path, entry: dict[str, Any], case_number: str) -> tuple[str, str]:
+    """The name and media type a listed file downloads with: by case, site and hash, with
+    the extension of what the file really is."""
+    extension, mimetype = download_kind(path, entry["container"])
+    case = re.sub(r"[^A-Za-z0-9_-]+", "-", case_number).strip("-") or "canvass"
+    return f"case-{case}-site-{entry['site_id'][:8]}-{entry['sha256'][:12]}.{extension}", mimetype

@@ -5,7 +5,6 @@ instead of a bearer token."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +33,7 @@ from . import exports
 from .canvass_map import SITE_STATUS, VISIT_RESULT_NAMES, map_data, site_statuses
 from .decider import LEGAL_BASES
 from .errors import InvalidCanvass, NotAllowedNow
-from .footage import download_kind
+from .footage import download_as
 from .forms import VISIT_FIELDS, canvass_from_form, reason_from_form, visit_from_form
 from .handlers import CanvassService
 from .places import nearest_address, places_of
@@ -293,12 +292,9 @@ def download_footage(canvass_id: str, sha256: str) -> ResponseReturnValue:
     services, user = current_app.extensions["canvass"], _user()
     path = services.gateway.footage_file(user, canvass_id, sha256)
     entry = next(f for f in services.footage.listing(canvass_id) if f["sha256"] == sha256)
-    extension, mimetype = download_kind(path, entry["container"])
-    case = re.sub(r"[^A-Za-z0-9_-]+", "-", services.canvass.view(user, canvass_id)["case_number"])
-    name = f"case-{case.strip('-') or 'canvass'}-site-{entry['site_id'][:8]}-{sha256[:12]}"
-    return send_file(
-        path, mimetype=mimetype, as_attachment=True, download_name=f"{name}.{extension}"
-    )
+    case_number = services.canvass.view(user, canvass_id)["case_number"]
+    name, mimetype = download_as(path, entry, case_number)
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 @bp.get("/canvasses/<canvass_id>/package")
@@ -307,7 +303,7 @@ def case_package(canvass_id: str) -> ResponseReturnValue:
     """The case package: every file, the manifest of hashes and the custody log."""
     gateway = current_app.extensions["canvass"].gateway
     path, name = gateway.case_package(_user(), canvass_id)
-    response = send_file(path, mimetype="application/zip", download_name=name)
+    response = send_file(path, mimetype="application/zip", as_attachment=True, download_name=name)
     path.unlink()  # the open file stays readable until sent
     return response
 

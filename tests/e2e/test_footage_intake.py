@@ -66,10 +66,18 @@ def test_a_clip_is_received_verified_downloaded_and_packaged_with_its_custody(
     assert [(f["sha256"], f["clock_offset_seconds"]) for f in files] == [(digest, -90)]
     downloaded = client.get(f"{path}/footage/{digest}", headers=detective)
     assert downloaded.data == clip
+    # Saved, never shown in the browser, under a name that says what it is.
+    assert downloaded.headers["Content-Type"] == "video/mp4"
+    disposition = downloaded.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert disposition.endswith(f'-{digest[:12]}.mp4"') or disposition.endswith(
+        f"-{digest[:12]}.mp4"
+    )
     downloaded.close()
 
     package = client.get(f"{path}/package", headers=detective)
     assert package.status_code == 200
+    assert package.headers["Content-Disposition"].startswith("attachment;")
     with zipfile.ZipFile(io.BytesIO(package.data)) as zipped:
         manifest = json.loads(zipped.read("manifest.json"))
         for item in manifest["files"]:
