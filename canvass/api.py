@@ -222,10 +222,11 @@ def download_footage(canvass_id: str, sha256: str) -> Any:
     services, user = current_app.extensions["canvass"], _user()
     path = services.gateway.footage_file(user, canvass_id, sha256)
     entry = next(f for f in services.footage.listing(canvass_id) if f["sha256"] == sha256)
-    name, mimetype = download_as(
-        path, entry, services.canvass.view(user, canvass_id)["case_number"]
+    case_number = services.canvass.view(user, canvass_id)["case_number"]
+    name, _ = download_as(path, entry, case_number)  # the document promises octet-stream
+    return send_file(
+        path, mimetype="application/octet-stream", as_attachment=True, download_name=name
     )
-    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 @blp.get("/canvasses/<canvass_id>/package")

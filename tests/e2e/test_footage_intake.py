@@ -67,7 +67,7 @@ def test_a_clip_is_received_verified_downloaded_and_packaged_with_its_custody(
     downloaded = client.get(f"{path}/footage/{digest}", headers=detective)
     assert downloaded.data == clip
     # Saved, never shown in the browser, under a name that says what it is.
-    assert downloaded.headers["Content-Type"] == "video/mp4"
+    assert downloaded.headers["Content-Type"] == "application/octet-stream"
     disposition = downloaded.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert disposition.endswith(f'-{digest[:12]}.mp4"') or disposition.endswith(

@@ -193,8 +193,10 @@ def test_the_interactive_api_documentation_works_without_a_network(client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200
     assets = re.findall(r'(?:src|href)="([^"]+)"', page.get_data(as_text=True))
-    assert assets and all(url.startswith("/assets/") for url in assets)
+    # the libraries from the wheel's assets, the page's own start-up script and style
+    assert assets and all(url.startswith(("/assets/", "/static/")) for url in assets)
     for url in assets:
         with client.get(url) as response:
             assert response.status_code == 200
-            assert len(response.get_data()) > 1000
+            # a library is large; the page's own start-up script and style are not empty
+            assert len(response.get_data()) > (1000 if url.startswith("/assets/") else 100)
