@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
-from accounts.auth import current_user, page_allows
+from accounts.auth import page_allows
 from accounts.handlers import User
 
 from .decider import OUTCOMES
 from .errors import InvalidCanvass, NotAllowedNow
-from .handlers import CanvassService
 from .schemas import DecisionSchema
-from .staff_pages import choices
+from .staff_pages import canvass_service, choices, queue_refusing, signed_in_user
 
 bp = Blueprint("canvass_decisions", __name__, template_folder="templates")
 bp.context_processor(choices)
@@ -32,14 +31,14 @@ DONE = {
 @page_allows("canvass.approve")
 def deny(canvass_id: str) -> ResponseReturnValue:
     """Deny a canvass waiting for approval, for good, with a reason."""
-    return _decide(canvass_id, "deny", _service().deny)
+    return _decide(canvass_id, "deny", canvass_service().deny)
 
 
 @bp.post("/canvasses/<canvass_id>/send-back")
 @page_allows("canvass.approve")
 def send_back(canvass_id: str) -> ResponseReturnValue:
     """Send a canvass back to its investigator to change, with a reason."""
-    return _decide(canvass_id, "send_back", _service().send_back)
+    return _decide(canvass_id, "send_back", canvass_service().send_back)
 
 
 @bp.post("/canvasses/<canvass_id>/close")
@@ -56,7 +55,7 @@ def close(canvass_id: str) -> ResponseReturnValue:
         flash("Choose used, not needed or returned for each site's footage.", "error")
         return redirect(url_for("canvass_pages.canvass", canvass_id=canvass_id))
     try:
-        _service().close(_user(), canvass_id, outcomes)
+        canvass_service().close(signed_in_user(), canvass_id, outcomes)
     except (InvalidCanvass, NotAllowedNow) as refused:
         errors = getattr(refused, "errors", None)
         flash(
@@ -72,38 +71,14 @@ def _decide(
 ) -> ResponseReturnValue:
     reason = request.form.get("reason", "")
     try:
-        act(_user(), canvass_id, DecisionSchema().load({"reason": reason})["reason"])
+        act(signed_in_user(), canvass_id, DecisionSchema().load({"reason": reason})["reason"])
     except ValidationError as invalid:
         messages = invalid.messages if isinstance(invalid.messages, dict) else {}
-        return _refused(canvass_id, reason, list(messages.get("reason", [])))
+        return queue_refusing(canvass_id, reason, list(messages.get("reason", [])))
     except InvalidCanvass as refused:
-        return _refused(canvass_id, reason, refused.errors.get("reason", [str(refused)]))
+        return queue_refusing(canvass_id, reason, refused.errors.get("reason", [str(refused)]))
     except NotAllowedNow as refused:
         flash(str(refused), "error")
         return redirect(url_for("canvass_pages.approvals"))
     flash(DONE[decision])
     return redirect(url_for("canvass_pages.approvals"))
-
-
-def _refused(canvass_id: str, reason: str, messages: list[str]) -> ResponseReturnValue:
-    """The queue again, the reason as typed and what to change beside it."""
-    rows = [row for row in _service().list_for(_user()) if row["status"] == "submitted"]
-    rows.sort(key=lambda row: row["opened_at"])
-    page = render_template(
-        "canvass/approvals.html",
-        rows=rows,
-        errors={canvass_id: messages},
-        reasons={canvass_id: reason},
-    )
-    return page, 422
-
-
-def _service() -> CanvassService:
-    service: CanvassService = current_app.extensions["canvass"].canvass
-    return service
-
-
-def _user() -> User:
-    user = current_user()
-    assert user is not None
-    return user

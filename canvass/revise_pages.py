@@ -7,19 +7,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from accounts.auth import current_user, page_allows
-from accounts.handlers import User
+from accounts.auth import page_allows
 from registry.errors import InvalidSite
 
 from .decider import LEGAL_BASES
 from .errors import InvalidCanvass, NotAllowedNow
 from .forms import canvass_from_form
-from .handlers import CanvassService
 from .policy import CATEGORIES, CATEGORY_NAMES
-from .staff_pages import LEGAL_BASIS_NAMES, choices
+from .staff_pages import LEGAL_BASIS_NAMES, agency_zone, canvass_service, choices, signed_in_user
 
 bp = Blueprint("canvass_revise", __name__, template_folder="templates")
 bp.context_processor(choices)
@@ -33,15 +31,15 @@ NOT_CHANGEABLE = "Only a draft canvass, or one sent back to you, can be changed.
 def revise(canvass_id: str) -> ResponseReturnValue:
     """The canvass form filled in with the canvass; sent, it changes the canvass and submits
     it again. A canvass past the point of changing leads back to its page, saying why."""
-    service, user = _service(), _user()
+    service, user = canvass_service(), signed_in_user()
     canvass = service.view(user, canvass_id)
     if canvass["status"] not in CHANGEABLE:
         return _not_now(canvass_id, NOT_CHANGEABLE)
-    values, errors = form_values(canvass, _zone()), {}
+    values, errors = form_values(canvass, agency_zone()), {}
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            service.revise(user, canvass_id, canvass_from_form(values, _zone()))
+            service.revise(user, canvass_id, canvass_from_form(values, agency_zone()))
             service.submit(user, canvass_id)
         except (InvalidCanvass, InvalidSite) as refused:
             errors = refused.errors
@@ -97,18 +95,3 @@ def _submitted(status: str) -> str:
 def _not_now(canvass_id: str, message: str) -> ResponseReturnValue:
     flash(message, "error")
     return redirect(url_for("canvass_pages.canvass", canvass_id=canvass_id))
-
-
-def _service() -> CanvassService:
-    service: CanvassService = current_app.extensions["canvass"].canvass
-    return service
-
-
-def _user() -> User:
-    user = current_user()
-    assert user is not None
-    return user
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIME_ZONE"])

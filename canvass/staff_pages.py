@@ -67,13 +67,13 @@ def local_time(moment: datetime | None) -> str:
     """A stored time in the service's time zone, as people read it."""
     if moment is None:
         return ""
-    return moment.astimezone(_zone()).strftime("%a %d %b %Y, %H:%M %Z")
+    return moment.astimezone(agency_zone()).strftime("%a %d %b %Y, %H:%M %Z")
 
 
 @bp.app_template_filter("expires_in")
 def expires_in(moment: datetime) -> str:
     """'expires in 3 days', 'expires in 5 hours', 'overwritten 2 days ago'."""
-    left = moment - _service().clock()
+    left = moment - canvass_service().clock()
     if left <= timedelta(0):
         return f"overwritten {_span(-left)} ago"
     return f"expires in {_span(left)}"
@@ -88,7 +88,7 @@ def choices() -> dict[str, Any]:
         "site_status": SITE_STATUS,
         "outcome_names": OUTCOME_NAMES,
         "time_zone": current_app.config["TIME_ZONE"],
-        "time_zone_now": _service().clock().astimezone(_zone()).strftime("%Z"),
+        "time_zone_now": canvass_service().clock().astimezone(agency_zone()).strftime("%Z"),
         "map_settings": {
             "tiles": current_app.config.get("MAP_TILE_URL"),
             "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
@@ -98,7 +98,7 @@ def choices() -> dict[str, Any]:
 
 def footage_offers(user: User, canvass_id: str) -> list[dict[str, str | None]]:
     """The sites whose owners offered footage, each with what became of it, in words."""
-    outcomes = _service().footage_outcomes(user, canvass_id)
+    outcomes = canvass_service().footage_outcomes(user, canvass_id)
     return [
         {
             "site_id": site_id,
@@ -113,8 +113,8 @@ def footage_offers(user: User, canvass_id: str) -> list[dict[str, str | None]]:
 @page_allows("canvass.read")
 def canvasses() -> ResponseReturnValue:
     """The investigator's canvasses, or the agency's for a supervisor."""
-    user = _user()
-    rows = _service().list_for(user)
+    user = signed_in_user()
+    rows = canvass_service().list_for(user)
     waiting = [row for row in rows if row["status"] == "submitted"]
     return render_template("canvass/canvasses.html", rows=rows, waiting=waiting, user=user)
 
@@ -128,13 +128,13 @@ def new_canvass() -> ResponseReturnValue:
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            details = canvass_from_form(values, _zone())
-            canvass_id = _service().open(_user(), details)
-            _service().submit(_user(), canvass_id)
+            details = canvass_from_form(values, agency_zone())
+            canvass_id = canvass_service().open(signed_in_user(), details)
+            canvass_service().submit(signed_in_user(), canvass_id)
         except (InvalidCanvass, InvalidSite) as refused:
             errors = refused.errors
         else:
-            canvass = _service().view(_user(), canvass_id)
+            canvass = canvass_service().view(signed_in_user(), canvass_id)
             if canvass["status"] == "approved":
                 flash("The canvass is within your agency's limits: you may send the requests.")
             else:
@@ -162,10 +162,10 @@ def check() -> ResponseReturnValue:
     form["justification"] = form.get("justification", "").strip() or "(not written yet)"
     form["legal_basis"] = form.get("legal_basis") or LEGAL_BASES[0]
     try:
-        details = canvass_from_form(form, _zone(), geocode=False)
+        details = canvass_from_form(form, agency_zone(), geocode=False)
     except (InvalidCanvass, InvalidSite) as refused:
         return jsonify(within_limits=False, refusals=refused.errors, exceedances={})
-    return jsonify(_service().check(_user(), details))
+    return jsonify(canvass_service().check(signed_in_user(), details))
 
 
 @bp.get("/canvasses/places")
@@ -195,7 +195,7 @@ def places() -> ResponseReturnValue:
 @page_allows("canvass.read")
 def canvass(canvass_id: str) -> ResponseReturnValue:
     """One canvass: its map, ranked candidates, answers, footage and door-to-door log."""
-    services, user = current_app.extensions["canvass"], _user()
+    services, user = current_app.extensions["canvass"], signed_in_user()
     service = services.canvass
     view = service.view(user, canvass_id)
     found, not_listed = service.candidates_or_why(user, canvass_id, "page")
@@ -234,7 +234,9 @@ def canvass(canvass_id: str) -> ResponseReturnValue:
 @page_allows("canvass.open")
 def submit(canvass_id: str) -> ResponseReturnValue:
     """Submit a draft."""
-    return _act(canvass_id, lambda: _service().submit(_user(), canvass_id), "Submitted.")
+    return _act(
+        canvass_id, lambda: canvass_service().submit(signed_in_user(), canvass_id), "Submitted."
+    )
 
 
 @bp.post("/canvasses/<canvass_id>/dispatch")
@@ -243,7 +245,7 @@ def dispatch(canvass_id: str) -> ResponseReturnValue:
     """Send the requests to the candidates' owners."""
 
     def send() -> None:
-        outcome = _service().dispatch(_user(), canvass_id)
+        outcome = canvass_service().dispatch(signed_in_user(), canvass_id)
         made = outcome.get("requested", 0)
         flash(
             f"Requests made to {made} owner{'s' if made != 1 else ''}; their emails go out "
@@ -264,7 +266,7 @@ def cancel(canvass_id: str) -> ResponseReturnValue:
         return redirect(url_for(".canvass", canvass_id=canvass_id))
     return _act(
         canvass_id,
-        lambda: _service().cancel(_user(), canvass_id, body["reason"]),
+        lambda: canvass_service().cancel(signed_in_user(), canvass_id, body["reason"]),
         "The canvass is cancelled.",
     )
 
@@ -275,7 +277,7 @@ def record_visit(canvass_id: str) -> ResponseReturnValue:
     """Log a door-to-door visit from the canvass page."""
     try:
         visit = visit_from_form(request.form.to_dict())
-        _service().record_visit(_user(), canvass_id, visit)
+        canvass_service().record_visit(signed_in_user(), canvass_id, visit)
     except (InvalidCanvass, InvalidSite) as refused:
         return _visit_refused(canvass_id, request.form.to_dict(), refused.errors)
     except NotAllowedNow as refused:
@@ -289,7 +291,7 @@ def record_visit(canvass_id: str) -> ResponseReturnValue:
 @page_allows("footage.take")
 def download_footage(canvass_id: str, sha256: str) -> ResponseReturnValue:
     """One file; the download is recorded in its chain of custody and the access log."""
-    services, user = current_app.extensions["canvass"], _user()
+    services, user = current_app.extensions["canvass"], signed_in_user()
     path = services.gateway.footage_file(user, canvass_id, sha256)
     entry = next(f for f in services.footage.listing(canvass_id) if f["sha256"] == sha256)
     case_number = services.canvass.view(user, canvass_id)["case_number"]
@@ -302,7 +304,7 @@ def download_footage(canvass_id: str, sha256: str) -> ResponseReturnValue:
 def case_package(canvass_id: str) -> ResponseReturnValue:
     """The case package: every file, the manifest of hashes and the custody log."""
     gateway = current_app.extensions["canvass"].gateway
-    path, name = gateway.case_package(_user(), canvass_id)
+    path, name = gateway.case_package(signed_in_user(), canvass_id)
     response = send_file(path, mimetype="application/zip", as_attachment=True, download_name=name)
     path.unlink()  # the open file stays readable until sent
     return response
@@ -312,7 +314,7 @@ def case_package(canvass_id: str) -> ResponseReturnValue:
 @page_allows("canvass.read")
 def export(canvass_id: str, kind: str) -> ResponseReturnValue:
     """The canvass as GeoJSON for maps, or CSV for spreadsheets."""
-    service, user = _service(), _user()
+    service, user = canvass_service(), signed_in_user()
     view = service.view(user, canvass_id)
     if kind not in ("geojson", "csv"):
         abort(404)
@@ -338,9 +340,7 @@ def export(canvass_id: str, kind: str) -> ResponseReturnValue:
 @page_allows("canvass.approve")
 def approvals() -> ResponseReturnValue:
     """The supervisor's queue: canvasses of the agency beyond the limits, oldest first."""
-    rows = [row for row in _service().list_for(_user()) if row["status"] == "submitted"]
-    rows.sort(key=lambda row: row["opened_at"])
-    return render_template("canvass/approvals.html", rows=rows, errors={})
+    return render_template("canvass/approvals.html", rows=approval_queue(), errors={})
 
 
 @bp.post("/canvasses/<canvass_id>/approve")
@@ -349,16 +349,9 @@ def approve(canvass_id: str) -> ResponseReturnValue:
     """Approve a canvass beyond the limits, with the written reason the log keeps."""
     reason = request.form.get("reason", "")
     try:
-        _service().approve_override(_user(), canvass_id, reason_from_form(reason))
+        canvass_service().approve_override(signed_in_user(), canvass_id, reason_from_form(reason))
     except InvalidCanvass as refused:
-        rows = [row for row in _service().list_for(_user()) if row["status"] == "submitted"]
-        page = render_template(
-            "canvass/approvals.html",
-            rows=rows,
-            errors={canvass_id: refused.errors.get("reason", [str(refused)])},
-            reasons={canvass_id: reason},
-        )
-        return page, 422
+        return queue_refusing(canvass_id, reason, refused.errors.get("reason", [str(refused)]))
     except NotAllowedNow as refused:
         flash(str(refused), "error")
         return redirect(url_for(".approvals"))
@@ -369,18 +362,37 @@ def approve(canvass_id: str) -> ResponseReturnValue:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _service() -> CanvassService:
+def approval_queue() -> list[dict[str, Any]]:
+    """The canvasses waiting for the signed-in supervisor's decision, oldest first."""
+    rows = [
+        row for row in canvass_service().list_for(signed_in_user()) if row["status"] == "submitted"
+    ]
+    return sorted(rows, key=lambda row: row["opened_at"])
+
+
+def queue_refusing(canvass_id: str, reason: str, messages: list[str]) -> ResponseReturnValue:
+    """The queue again, the reason as typed and what to change beside it."""
+    page = render_template(
+        "canvass/approvals.html",
+        rows=approval_queue(),
+        errors={canvass_id: messages},
+        reasons={canvass_id: reason},
+    )
+    return page, 422
+
+
+def canvass_service() -> CanvassService:
     service: CanvassService = current_app.extensions["canvass"].canvass
     return service
 
 
-def _user() -> User:
+def signed_in_user() -> User:
     user = current_user()
     assert user is not None
     return user
 
 
-def _zone() -> ZoneInfo:
+def agency_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIME_ZONE"])
 
 
