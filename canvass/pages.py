@@ -6,7 +6,6 @@ import json
 from datetime import datetime, tzinfo
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
@@ -14,13 +13,13 @@ from marshmallow import ValidationError
 from accounts.auth import current_user, page_allows
 from accounts.errors import InvalidLink
 from accounts.links import ANSWER_REQUEST
-from audit.officers import officers, who
+from accounts.queries import accounts
 
 from .errors import NotAllowedNow
 from .footage import FootageRejected, StoredFootage
 from .policy import CATEGORY_NAMES
-from .projection import canvasses, requests
-from .queries import cameras_with_sites
+from .projection import requests
+from .queries import cameras_with_sites, requests_with_canvass
 from .requests import ANSWERS, CANVASS_ENDED
 from .schemas import answer_note, upload_details
 from .staff_pages import footage_offers
@@ -43,16 +42,7 @@ def my_requests() -> ResponseReturnValue:
     assert user is not None
     services = current_app.extensions["canvass"]
     query = (
-        sa.select(
-            requests,
-            canvasses.c.agency,
-            canvasses.c.case_number,
-            canvasses.c.category,
-            canvasses.c.window_start,
-            canvasses.c.window_end,
-            canvasses.c.status.label("canvass_status"),
-        )
-        .select_from(requests.join(canvasses, canvasses.c.canvass_id == requests.c.canvass_id))
+        requests_with_canvass()
         .where(requests.c.owner_id == user.user_id)
         .order_by(requests.c.sent_at.desc())
     )
@@ -102,7 +92,10 @@ def _approver(services: Any, approved_by: str | None) -> str:
         return "not yet"
     if approved_by == "policy":
         return "the agency's policy (within its limits)"
-    return who(officers(services, [approved_by]), approved_by, "supervisor")
+    found = accounts(services.engine, services.vault, [approved_by]).get(approved_by)
+    if found is None:
+        return "a supervisor"
+    return f"{found.display_name or 'erased account'} (supervisor, {found.agency})"
 
 
 @bp.route("/requests/answer", methods=["GET", "POST"])

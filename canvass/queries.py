@@ -136,22 +136,27 @@ def camera_labels(engine: sa.Engine, vault: KeyVault, camera_ids: list[str]) -> 
     return [found[camera_id] for camera_id in camera_ids if camera_id in found]
 
 
+def requests_with_canvass() -> sa.Select[Any]:
+    """Requests, each with what the owner is told of its canvass: agency, case, kind of
+    incident, window and state."""
+    return sa.select(
+        requests,
+        canvasses.c.agency,
+        canvasses.c.case_number,
+        canvasses.c.category,
+        canvasses.c.window_start,
+        canvasses.c.window_end,
+        canvasses.c.status.label("canvass_status"),
+    ).select_from(requests.join(canvasses, canvasses.c.canvass_id == requests.c.canvass_id))
+
+
 def request_context(engine: sa.Engine, vault: KeyVault, request_id: str) -> dict[str, Any] | None:
     """What the owner's answer page tells them: who asks (agency, case), about what and
     when, which of their cameras (with each one's site), the canvass's state, their answer
     and the files they sent. None for a request the read model does not hold."""
     query = (
-        sa.select(
-            requests,
-            canvasses.c.agency,
-            canvasses.c.case_number,
-            canvasses.c.category,
-            canvasses.c.window_start,
-            canvasses.c.window_end,
-            canvasses.c.status.label("canvass_status"),
-            canvasses.c.updated_at.label("canvass_updated_at"),
-        )
-        .select_from(requests.join(canvasses, canvasses.c.canvass_id == requests.c.canvass_id))
+        requests_with_canvass()
+        .add_columns(canvasses.c.updated_at.label("canvass_updated_at"))
         .where(requests.c.request_id == request_id)
     )
     sent = (
