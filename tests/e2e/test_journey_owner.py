@@ -368,6 +368,9 @@ def test_an_owner_registers_a_site_and_camera_with_the_keyboard_only(
         keys.tab_to("form[data-view-form] button[type=submit]")
         keys.press("Enter")
         page.get_by_text("Camera “Porch” added.").wait_for()
+        # The page comes back with the focus on its content, where the confirmation is; the
+        # next Tab goes on from there.
+        page.wait_for_function("document.activeElement === document.getElementById('content')")
         row = page.locator("tr", has_text="Porch").inner_text()
         assert "towards 90°, 90° wide, 40 m" in row and "14 days" in row
 

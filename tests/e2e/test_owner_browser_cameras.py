@@ -73,7 +73,19 @@ def test_an_owner_places_a_pin_and_turns_a_cameras_view_on_a_phone(app, client, 
         # With the keyboard: Enter on the focused map puts the pin at its centre; the arrow
         # keys move the focused pin, and each position is announced.
         pin_map.focus()
+        panes = "#pin-map .leaflet-map-pane"
+        before = page.locator(panes).evaluate("pane => pane.style.transform")
         page.keyboard.press("ArrowLeft")
+        # Enter once the map has panned, as a person sees it move before pressing it.
+        page.wait_for_function(
+            """([selector, before]) => {
+              const pane = document.querySelector(selector);
+              const container = pane.closest(".leaflet-container");
+              return pane.style.transform !== before
+                && !container.classList.contains("leaflet-pan-anim");
+            }""",
+            arg=[panes, before],
+        )
         page.keyboard.press("Enter")
         moved_to = float(longitude.input_value())
         assert moved_to < -122.4241
