@@ -72,6 +72,7 @@ def test_the_last_placing_wins_and_a_circle_canvass_maps_and_logs_a_visit(
     page.on("pageerror", lambda error: errors.append(str(error)))
     log_in(page, base)
     page.get_by_role("link", name="Open a canvass").click()
+    page.locator("#canvass-map.ready").wait_for()  # the form's script has taken over Enter
 
     def note_says(text):
         page.locator("#incident-note", has_text=text).wait_for()

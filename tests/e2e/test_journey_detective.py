@@ -127,6 +127,7 @@ def test_a_detective_changes_a_canvass_sent_back_and_follows_it_to_the_report(
 
     # The address typed in part, and the city's address chosen from the suggestions.
     desk.get_by_role("link", name="Open a canvass").click()
+    desk.locator("#canvass-map.ready").wait_for()  # the form's script is running
     desk.get_by_label("Case number").fill("181-004700")
     desk.get_by_label("What happened").select_option("property_crime")
     typed = address.split()[0] + " Mission"
