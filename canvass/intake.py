@@ -16,9 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from accounts.links import ANSWER_REQUEST, Links
-from events_store import EventStore
+from events_store import ANY, EventStore
 from events_store.handling import handle
 from events_store.projections import ProjectionRunner
+from events_store.sealing import to_new_event
 from events_store.vault import KeyVault
 
 from . import events as e
@@ -226,6 +227,10 @@ class FootageDesk:
             return conn.execute(query).first() is not None
 
     def _custody(self, entry: dict[str, Any], action: str, access: Access) -> None:
+        """Record one handling of a file in its request's stream. It is a fact about what
+        was done, not a decision on the stream's state, so it is appended at whatever
+        version the stream has: a case page viewed a thousand times costs one append per
+        reading, not a read of every earlier reading first."""
         event = e.FootageHandled(
             entry["request_id"],
             entry["canvass_id"],
@@ -239,15 +244,9 @@ class FootageDesk:
             access.legal_basis,
             access.purpose,
         )
-        handle(
-            self._store,
-            self._vault,
-            request_stream(entry["request_id"]),
-            REQUEST,
-            lambda _: [event],
-            lambda _: access.actor,
-            {"actor": access.actor, "role": access.role, "agency": access.agency},
-        )
+        metadata = {"actor": access.actor, "role": access.role, "agency": access.agency}
+        recorded = to_new_event(self._vault, access.actor, event, metadata)
+        self._store.append(request_stream(entry["request_id"]), [recorded], ANY)
 
     def sweep_orphans(self, older_than: timedelta) -> int:
         """Remove the files in the footage folder that no kept record refers to (left by an
