@@ -25,7 +25,14 @@ from datetime import datetime, timedelta
 from geographiclib.geodesic import Geodesic
 
 from registry.cells import Cell, cell_of
-from registry.geodesy import Circle, Point, Polygon
+from registry.geodesy import (
+    BoundingBox,
+    Circle,
+    Point,
+    Polygon,
+    distance_bounds,
+    wrap_longitude,
+)
 from registry.queries import CameraHit
 
 _GEOD = Geodesic.WGS84
@@ -105,15 +112,64 @@ def view_covers(
 ) -> bool:
     """Whether a camera looking along `bearing` sees `target`: within its range and within
     half its field of view of its bearing, measured along the geodesic from the camera."""
-    line = _GEOD.Inverse(
-        camera.latitude, camera.longitude, target.latitude, target.longitude, _INVERSE
-    )
-    if line["s12"] > range_m:
-        return False
-    if field_of_view >= 360 or line["s12"] == 0:
-        return True
-    off_axis = abs((float(line["azi1"]) - bearing + 180) % 360 - 180)
-    return off_axis <= field_of_view / 2
+    return _Sight.between(target, camera).seen_by(bearing, field_of_view, range_m)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sight:
+    """The geodesic from the incident to a place, computed once for every camera there:
+    its length, the bearing it leaves the incident on, and the bearing from the place back
+    towards the incident (the way it arrives, turned round)."""
+
+    distance_m: float
+    from_incident: float
+    towards_incident: float
+
+    @classmethod
+    def between(cls, incident: Point, place: Point) -> _Sight:
+        line = _GEOD.Inverse(
+            incident.latitude, incident.longitude, place.latitude, place.longitude, _INVERSE
+        )
+        return cls(float(line["s12"]), float(line["azi1"]), float(line["azi2"]) + 180)
+
+    def seen_by(self, bearing: float, field_of_view: float, range_m: float) -> bool:
+        """Whether a camera at the place looking along `bearing` sees the incident."""
+        if self.distance_m > range_m:
+            return False
+        if field_of_view >= 360 or self.distance_m == 0:
+            return True
+        off_axis = abs((self.towards_incident - bearing + 180) % 360 - 180)
+        return off_axis <= field_of_view / 2
+
+
+class _Sights:
+    """The geodesics from one incident, each computed at most once however many cameras
+    share the place: one per site sharing its exact place, and for a cell only those of its
+    sample points that some camera's range may reach (bounds decide the rest)."""
+
+    def __init__(self, incident: Point) -> None:
+        self.incident = incident
+        self._places: dict[Point, _Sight] = {}
+        self._spreads: dict[Cell, list[tuple[Point, float]]] = {}
+
+    def to(self, place: Point) -> _Sight:
+        sight = self._places.get(place)
+        if sight is None:
+            sight = self._places[place] = _Sight.between(self.incident, place)
+        return sight
+
+    def seen_from_cell(self, cell: Cell, hit: CameraHit) -> bool:
+        """Whether the camera would see the incident from some sample point of its cell."""
+        spread = self._spreads.get(cell)
+        if spread is None:
+            spread = self._spreads[cell] = [
+                (spot, distance_bounds(self.incident, spot)[0]) for spot in _spread_over(cell)
+            ]
+        return any(
+            self.to(spot).seen_by(hit.bearing_degrees, hit.field_of_view_degrees, hit.range_metres)
+            for spot, nearest in spread
+            if nearest <= hit.range_metres
+        )
 
 
 def candidates(
@@ -131,12 +187,13 @@ def candidates(
     taken to be in the area."""
     usable: list[Candidate] = []
     gone: list[Candidate] = []
+    sights = _Sights(incident)
     for hit in hits:
         if hit.site_status != "active" or not consents_to(hit, category):
             continue
         if area is not None and not _in_area(hit, area):
             continue
-        candidate = _candidate(hit, incident, window_end)
+        candidate = _candidate(hit, sights, window_end)
         (gone if candidate.footage_expires_at <= now else usable).append(candidate)
     usable.sort(key=lambda c: (not c.view_covers_incident, c.footage_expires_at, *_order(c)))
     gone.sort(key=lambda c: (not c.view_covers_incident, *_order(c)))
@@ -156,23 +213,31 @@ def search_reach(area: Circle | Polygon, incident: Point) -> Circle:
 
 
 def cell_touches(cell: Cell, area: Circle | Polygon) -> bool:
-    """Whether any part of the cell lies in the area."""
+    """Whether any part of the cell lies in the area (on either side of the 180th meridian
+    for an area across it)."""
     box = cell.box
     if isinstance(area, Circle):
         nearest_latitude = min(max(area.center.latitude, box.south), box.north)
-        nearest_longitude = min(max(area.center.longitude, box.west), box.east)
+        middle = (box.west + box.east) / 2
+        centre = middle + wrap_longitude(area.center.longitude - middle)
+        nearest_longitude = wrap_longitude(min(max(centre, box.west), box.east))
         return area.contains(nearest_latitude, nearest_longitude)
-    corners = cell.corners
-    if any(area.contains(p.latitude, p.longitude) for p in corners):
+    west = area.in_frame(box.west)
+    return any(_box_touches(area, box, west + turn - box.west) for turn in (0.0, -360.0))
+
+
+def _box_touches(area: Polygon, box: BoundingBox, shift: float) -> bool:
+    """Whether the box, moved `shift` degrees east, meets the polygon's outline or inside."""
+    south, west, north, east = box.south, box.west + shift, box.north, box.east + shift
+    corners = [(south, west), (south, east), (north, east), (north, west)]
+    if any(area.contains(lat, wrap_longitude(lon)) for lat, lon in corners):
         return True
-    if any(
-        box.south <= v.latitude <= box.north and box.west <= v.longitude <= box.east
-        for v in area.vertices
-    ):
+    outline = area.outline
+    if any(south <= lat <= north and west <= lon <= east for lat, lon in outline):
         return True
     edges = list(zip(corners, [*corners[1:], corners[0]], strict=True))
-    outline = list(zip(area.vertices, [*area.vertices[1:], area.vertices[0]], strict=True))
-    return any(_crosses(a, b, c, d) for a, b in edges for c, d in outline)
+    sides = list(zip(outline, [*outline[1:], outline[0]], strict=True))
+    return any(_crosses(a, b, c, d) for a, b in edges for c, d in sides)
 
 
 def _in_area(hit: CameraHit, area: Circle | Polygon) -> bool:
@@ -205,39 +270,36 @@ def _spread_over(cell: Cell) -> list[Point]:
     ]
 
 
-def _crosses(a: Point, b: Point, c: Point, d: Point) -> bool:
-    """Whether segments ab and cd cross, in the plane of latitude and longitude (as
-    `Polygon.contains` sees the area)."""
+def _crosses(
+    a: tuple[float, float], b: tuple[float, float], c: tuple[float, float], d: tuple[float, float]
+) -> bool:
+    """Whether segments ab and cd of (latitude, longitude) cross, in the plane of latitude
+    and longitude (as `Polygon.contains` sees the area)."""
 
-    def side(p: Point, q: Point, r: Point) -> float:
-        return (q.longitude - p.longitude) * (r.latitude - p.latitude) - (
-            q.latitude - p.latitude
-        ) * (r.longitude - p.longitude)
+    def side(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
+        return (q[1] - p[1]) * (r[0] - p[0]) - (q[0] - p[0]) * (r[1] - p[1])
 
     d1, d2 = side(c, d, a), side(c, d, b)
     d3, d4 = side(a, b, c), side(a, b, d)
     return ((d1 > 0) != (d2 > 0)) and ((d3 > 0) != (d4 > 0))
 
 
-def _candidate(hit: CameraHit, incident: Point, window_end: datetime) -> Candidate:
+def _candidate(hit: CameraHit, sights: _Sights, window_end: datetime) -> Candidate:
     cell = _cell(hit)
     place = hit.position if hit.share_exact_location else cell.centre
-    line = _GEOD.Inverse(
-        incident.latitude, incident.longitude, place.latitude, place.longitude, _INVERSE
-    )
+    sight = sights.to(place)
+    if hit.share_exact_location:
+        seen = sight.seen_by(hit.bearing_degrees, hit.field_of_view_degrees, hit.range_metres)
+    else:
+        seen = sights.seen_from_cell(cell, hit)
     return Candidate(
         site_id=hit.site_id,
         camera_id=hit.camera_id,
         exact_location=hit.share_exact_location,
         cell=cell,
-        distance_m=float(line["s12"]),
-        bearing_from_incident=float(line["azi1"]) % 360,
-        view_covers_incident=any(
-            view_covers(
-                spot, hit.bearing_degrees, hit.field_of_view_degrees, hit.range_metres, incident
-            )
-            for spot in ([place] if hit.share_exact_location else _spread_over(cell))
-        ),
+        distance_m=sight.distance_m,
+        bearing_from_incident=sight.from_incident % 360,
+        view_covers_incident=seen,
         bearing_degrees=hit.bearing_degrees,
         field_of_view_degrees=hit.field_of_view_degrees,
         range_metres=hit.range_metres,

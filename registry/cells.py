@@ -47,13 +47,14 @@ class Cell:
 
     @property
     def box(self) -> BoundingBox:
-        """The cell's edges."""
+        """The cell's edges. The columns at the 180th meridian and the rows at the poles stop
+        there: their cells are narrower than the others."""
         width = _column_degrees(self.row)
         return BoundingBox(
-            self.row * ROW_DEGREES,
-            self.col * width,
-            (self.row + 1) * ROW_DEGREES,
-            (self.col + 1) * width,
+            max(-90.0, self.row * ROW_DEGREES),
+            max(-180.0, self.col * width),
+            min(90.0, (self.row + 1) * ROW_DEGREES),
+            min(180.0, (self.col + 1) * width),
         )
 
     @property

@@ -2,12 +2,18 @@
 
 Exact figures come from Karney's geodesic algorithm (geographiclib, the engine behind
 geopy's `geodesic`), accurate to nanometres.
-Spatial searches first decide most points with a local flat-earth estimate whose error is
-far below the margin they allow, and fall back to the exact geodesic near the boundary.
+A circle decides most points with two bounds on the geodesic distance that hold for any
+two points (`distance_bounds`), and computes the exact geodesic only for the points the
+bounds leave open: those within a thin ring at its edge, or every point of a circle that
+reaches a pole. Longitudes wrap: a shape across the 180th meridian covers both sides, and
+its box is split there (`BoundingBox.parts`).
+A polygon's edges are straight lines in latitude and longitude, each the short way round
+(less than 180 degrees of longitude), in the search, the drawing check and the area alike.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,10 +24,16 @@ _GEOD = Geodesic.WGS84
 WGS84_A = 6_378_137.0
 WGS84_F = 1 / 298.257223563
 WGS84_E2 = WGS84_F * (2 - WGS84_F)
-
-# The flat estimate is trusted only this far from the circle's edge (relative), a margin
-# hundreds of times its own error at canvass scales (a few kilometres).
-ESTIMATE_MARGIN = 1e-3
+WGS84_E = math.sqrt(WGS84_E2)
+# The smallest radius of curvature along a meridian (at the equator): no path of length s
+# changes latitude by more than s / _M_EQUATOR radians.
+_M_EQUATOR = WGS84_A * (1 - WGS84_E2)
+_RAD = math.pi / 180
+# The bounds are computed in floating point: a point decided by them must clear the
+# radius by this much (relative, a million times the rounding) and by _CLEAR metres (three
+# times the geodesic's own error of 15 nm), else the geodesic decides.
+_SLACK = 1e-9
+_CLEAR = 5e-8
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +52,38 @@ class Point:
 
 @dataclass(frozen=True, slots=True)
 class BoundingBox:
-    """A latitude/longitude rectangle that contains a search shape."""
+    """A latitude/longitude rectangle that contains a search shape.
+
+    West and east may lie beyond -180 or 180 for a shape across the 180th meridian (west is
+    then below -180 or east above 180); `parts` gives the same area as boxes within range."""
 
     south: float
     west: float
     north: float
     east: float
+
+    def parts(self) -> list[BoundingBox]:
+        """The box as boxes with longitudes from -180 to 180, split at 180. A part that
+        reaches -180 comes with the line of 180 too, and the other way round: positions on
+        the 180th meridian may be written either way."""
+        south, north = self.south, self.north
+        if self.east - self.west >= 360:
+            return [BoundingBox(south, -180.0, north, 180.0)]
+        west = wrap_longitude(self.west)
+        east = west + (self.east - self.west)
+        if east < 180:
+            parts = [BoundingBox(south, west, north, east)]
+        else:
+            parts = [BoundingBox(south, west, north, 180.0)]
+            parts.append(BoundingBox(south, -180.0, north, east - 360))
+        if parts[0].west == -180 and parts[-1].east < 180:
+            parts.append(BoundingBox(south, 180.0, north, 180.0))
+        return parts
+
+
+def wrap_longitude(longitude: float) -> float:
+    """The same meridian as a longitude from -180 (inclusive) to 180 (exclusive)."""
+    return (longitude + 180.0) % 360.0 - 180.0
 
 
 def distance_m(a: Point, b: Point) -> float:
@@ -62,29 +100,75 @@ def bearing_degrees(a: Point, b: Point) -> float:
 
 def metres_per_degree(latitude: float) -> tuple[float, float]:
     """Metres per degree of latitude and of longitude at a latitude (local radii)."""
-    phi = math.radians(latitude)
+    meridional, parallel = _radii(math.radians(latitude))
+    return meridional * _RAD, parallel * _RAD
+
+
+def _radii(phi: float) -> tuple[float, float]:
+    """The meridian's radius of curvature M and the parallel's radius p = N cos(phi), in
+    metres, at a latitude in radians. M grows and p shrinks as |phi| grows."""
     w = 1 - WGS84_E2 * math.sin(phi) ** 2
-    meridional = WGS84_A * (1 - WGS84_E2) / w**1.5
-    prime_vertical = WGS84_A / math.sqrt(w)
-    return math.radians(meridional), math.radians(prime_vertical * math.cos(phi))
+    return _M_EQUATOR / w**1.5, WGS84_A * math.cos(phi) / math.sqrt(w)
+
+
+def _extremes(low: float, high: float) -> tuple[float, float, float, float]:
+    """The least and greatest M and p over latitudes low..high (radians): M_min, M_max,
+    p_min, p_max."""
+    nearest = 0.0 if low <= 0 <= high else min(abs(low), abs(high))
+    farthest = max(abs(low), abs(high))
+    m_min, p_max = _radii(nearest)
+    m_max, p_min = _radii(farthest)
+    return m_min, m_max, max(p_min, 0.0), p_max
+
+
+def distance_bounds(a: Point, b: Point) -> tuple[float, float]:
+    """A lower and an upper bound on the geodesic distance in metres, without the geodesic.
+
+    The upper bound is the length of the path straight in latitude and longitude (the short
+    way), at most the greatest radii between the two latitudes times the steps. The lower
+    bound: a path no longer than the upper bound stays within half its length (over M at
+    the equator, the least M) of the two latitudes' middle, and there the metric is at
+    least the least radii of that band; its step in longitude is at least the wrapped one.
+    Where that band reaches a pole, the lower bound is only the step in latitude."""
+    phi_a, phi_b = a.latitude * _RAD, b.latitude * _RAD
+    dphi = abs(phi_b - phi_a)
+    dlam = abs(wrap_longitude(b.longitude - a.longitude)) * _RAD
+    _, m_max, _, p_max = _extremes(min(phi_a, phi_b), max(phi_a, phi_b))
+    upper = math.hypot(m_max * dphi, p_max * dlam) * (1 + _SLACK) + _CLEAR
+    reach = upper / (2 * _M_EQUATOR)
+    middle = (phi_a + phi_b) / 2
+    if abs(middle) + reach >= math.pi / 2:
+        return max(0.0, _M_EQUATOR * dphi * (1 - _SLACK) - _CLEAR), upper
+    m_min, _, p_min, _ = _extremes(middle - reach, middle + reach)
+    return max(0.0, math.hypot(m_min * dphi, p_min * dlam) * (1 - _SLACK) - _CLEAR), upper
 
 
 def circle_box(center: Point, radius_m: float) -> BoundingBox:
-    """A rectangle that surely contains every point within `radius_m` of `center`."""
-    lat_m, lon_m = metres_per_degree(center.latitude)
-    padding = 1.01  # the local radii change across the circle; this more than covers it
-    dlat = radius_m * padding / lat_m
-    dlon = min(180.0, radius_m * padding / max(lon_m, 1e-9))
-    return BoundingBox(
-        max(-90.0, center.latitude - dlat),
-        center.longitude - dlon,
-        min(90.0, center.latitude + dlat),
-        center.longitude + dlon,
-    )
+    """A rectangle that surely contains every point within `radius_m` of `center`: no path
+    of that length leaves the band of latitudes it can reach, nor, within that band, goes
+    further in longitude than the radius over the band's least parallel radius. Across a
+    pole the box takes every longitude."""
+    phi = center.latitude * _RAD
+    reach = radius_m / _M_EQUATOR * (1 + _SLACK)
+    low, high = phi - reach, phi + reach
+    south, north = max(-90.0, low / _RAD), min(90.0, high / _RAD)
+    if high >= math.pi / 2 or low <= -math.pi / 2:
+        return BoundingBox(south, -180.0, north, 180.0)
+    _, _, p_min, _ = _extremes(low, high)
+    dlon = radius_m / p_min / _RAD * (1 + _SLACK)
+    if dlon >= 180:
+        return BoundingBox(south, -180.0, north, 180.0)
+    return BoundingBox(south, center.longitude - dlon, north, center.longitude + dlon)
 
 
 class Circle:
-    """Points within a geodesic distance of a centre, decided exactly."""
+    """Points within a geodesic distance of a centre, decided exactly.
+
+    Over the band of latitudes a path of the radius's length can reach, the radii of
+    curvature lie between their least and greatest values; with the steps in latitude and
+    (wrapped) longitude they bound the geodesic from above and below (`distance_bounds`,
+    with the band fixed once per circle). A point the bounds do not settle, and every point
+    of a circle whose band reaches a pole, is decided by the exact geodesic."""
 
     def __init__(self, center: Point, radius_m: float) -> None:
         if not radius_m > 0:
@@ -92,24 +176,37 @@ class Circle:
         self.center = center
         self.radius_m = radius_m
         self.box = circle_box(center, radius_m)
-        self._lat_m, self._lon_m = metres_per_degree(center.latitude)
+        phi = center.latitude * _RAD
+        reach = radius_m / _M_EQUATOR * (1 + _SLACK)
+        self._exact_only = abs(phi) + reach >= math.pi / 2
+        m_min, m_max, p_min, p_max = _extremes(phi - reach, phi + reach)
+        # In metres per degree, squared: sum with squared steps in degrees.
+        self._inner = ((m_max * _RAD) ** 2, (p_max * _RAD) ** 2)
+        self._outer = ((m_min * _RAD) ** 2, (p_min * _RAD) ** 2)
+        self._surely_in = max(0.0, radius_m * (1 - _SLACK) - _CLEAR) ** 2
+        self._surely_out = (radius_m * (1 + _SLACK) + _CLEAR) ** 2
 
     def contains(self, latitude: float, longitude: float) -> bool:
         """Whether the point is within the radius (inclusive), by the exact geodesic."""
-        estimate = math.hypot(
-            (latitude - self.center.latitude) * self._lat_m,
-            (longitude - self.center.longitude) * self._lon_m,
-        )
-        if estimate < self.radius_m * (1 - ESTIMATE_MARGIN):
-            return True
-        if estimate > self.radius_m * (1 + ESTIMATE_MARGIN):
-            return False
+        if not self._exact_only:
+            dlat = latitude - self.center.latitude
+            dlon = (longitude - self.center.longitude + 180.0) % 360.0 - 180.0
+            lat2, lon2 = dlat * dlat, dlon * dlon
+            # A point beyond the band in latitude fails the first test: M_max >= M_equator.
+            if self._inner[0] * lat2 + self._inner[1] * lon2 <= self._surely_in:
+                return True
+            if self._outer[0] * lat2 + self._outer[1] * lon2 > self._surely_out:
+                return False
         return distance_m(self.center, Point(latitude, longitude)) <= self.radius_m
 
 
 class Polygon:
     """Points inside a simple polygon of latitude/longitude vertices (even-odd rule).
 
+    Each edge is the straight line in latitude and longitude between its corners, the short
+    way round: an edge whose corners are more than 180 degrees of longitude apart crosses
+    the 180th meridian (one between a corner on -180 and one on 180 runs as written, so a
+    box of the whole world stays one). An outline that would go round a pole is refused.
     Whether an outline is simple is checked where it comes in (validation.geometry): a
     self-crossing one's lobes' areas would cancel out in `area_m2`."""
 
@@ -117,18 +214,32 @@ class Polygon:
         if len(vertices) < 3:
             raise ValueError("a polygon needs at least three corners")
         self.vertices = list(vertices)
+        self._longitudes = _unwrapped(self.vertices)
         latitudes = [v.latitude for v in vertices]
-        longitudes = [v.longitude for v in vertices]
-        self.box = BoundingBox(min(latitudes), min(longitudes), max(latitudes), max(longitudes))
+        west, east = min(self._longitudes), max(self._longitudes)
+        if east - west > 360:
+            raise ValueError("a polygon must not go round the world")
+        self._west = west
+        self.box = BoundingBox(min(latitudes), west, max(latitudes), east)
+
+    @property
+    def outline(self) -> list[tuple[float, float]]:
+        """The corners as (latitude, longitude), longitudes continuing across the 180th
+        meridian (below -180 or above 180 there): the edges are straight between them."""
+        return [(v.latitude, lon) for v, lon in zip(self.vertices, self._longitudes, strict=True)]
+
+    def in_frame(self, longitude: float) -> float:
+        """The same meridian as `outline` numbers it: from the polygon's west, on."""
+        return self._west + (longitude - self._west) % 360.0
 
     def contains(self, latitude: float, longitude: float) -> bool:
         """Ray casting along the latitude; a point on an edge counts as inside."""
+        longitude = self.in_frame(longitude)
         inside = False
-        vertices = self.vertices
+        vertices, longitudes = self.vertices, self._longitudes
         j = len(vertices) - 1
         for i, vi in enumerate(vertices):
-            vj = vertices[j]
-            yi, xi, yj, xj = vi.latitude, vi.longitude, vj.latitude, vj.longitude
+            yi, xi, yj, xj = vi.latitude, longitudes[i], vertices[j].latitude, longitudes[j]
             if _on_segment(latitude, longitude, yi, xi, yj, xj):
                 return True
             if (yi > latitude) != (yj > latitude):
@@ -139,12 +250,67 @@ class Polygon:
         return inside
 
     def area_m2(self) -> float:
-        """Geodesic area enclosed, in square metres."""
-        polygon = _GEOD.Polygon()
-        for vertex in self.vertices:
-            polygon.AddPoint(vertex.latitude, vertex.longitude)
-        _, _, area = polygon.Compute(False, True)
-        return abs(float(area))
+        """Area enclosed by the edges, in square metres, on the ellipsoid.
+
+        By Green's theorem, the sum over the edges of the integral of F(latitude) along the
+        longitude, where F' = M p is the area per radian of longitude per radian of latitude
+        (F in closed form); along a straight edge, five-point Gauss-Legendre quadrature."""
+        reference = _area_integral(self.vertices[0].latitude * _RAD)
+        total = 0.0
+        corners = list(zip(self.vertices, self._longitudes, strict=True))
+        for (a, lon_a), (b, lon_b) in zip(corners, [*corners[1:], corners[0]], strict=True):
+            dlam = (lon_b - lon_a) * _RAD
+            if dlam == 0:
+                continue
+            phi_a, phi_b = a.latitude * _RAD, b.latitude * _RAD
+            total += dlam * sum(
+                weight * (_area_integral(phi_a + (phi_b - phi_a) * node) - reference)
+                for node, weight in _GAUSS_LEGENDRE
+            )
+        return abs(total)
+
+
+def _unwrapped(vertices: Sequence[Point]) -> list[float]:
+    """The corners' longitudes, each edge the short way from the one before."""
+    longitudes = [vertices[0].longitude]
+    for before, after in itertools.pairwise(vertices):
+        longitudes.append(longitudes[-1] + _edge_step(before.longitude, after.longitude))
+    turn = longitudes[-1] + _edge_step(vertices[-1].longitude, vertices[0].longitude)
+    if abs(turn - longitudes[0]) > 180:
+        raise ValueError("a polygon must not go round a pole")
+    return longitudes
+
+
+def _edge_step(start: float, end: float) -> float:
+    step = end - start
+    if abs(start) == 180 and abs(end) == 180:
+        return step
+    if step > 180:
+        return step - 360
+    if step < -180:
+        return step + 360
+    return step
+
+
+def _area_integral(phi: float) -> float:
+    """F(phi) = integral from 0 to phi of M p: the ellipsoid's area between the equator and
+    the latitude, per radian of longitude."""
+    s = math.sin(phi)
+    w = 1 - WGS84_E2 * s * s
+    return WGS84_A**2 * (1 - WGS84_E2) / 2 * (s / w + math.atanh(WGS84_E * s) / WGS84_E)
+
+
+# Nodes on 0..1 and weights of five-point Gauss-Legendre quadrature.
+_GAUSS_LEGENDRE = tuple(
+    ((1 + x) / 2, w / 2)
+    for x, w in (
+        (0.0, 128 / 225),
+        (math.sqrt(5 - 2 * math.sqrt(10 / 7)) / 3, (322 + 13 * math.sqrt(70)) / 900),
+        (-math.sqrt(5 - 2 * math.sqrt(10 / 7)) / 3, (322 + 13 * math.sqrt(70)) / 900),
+        (math.sqrt(5 + 2 * math.sqrt(10 / 7)) / 3, (322 - 13 * math.sqrt(70)) / 900),
+        (-math.sqrt(5 + 2 * math.sqrt(10 / 7)) / 3, (322 - 13 * math.sqrt(70)) / 900),
+    )
+)
 
 
 def _on_segment(y: float, x: float, y1: float, x1: float, y2: float, x2: float) -> bool:

@@ -1,8 +1,8 @@
 """Read-side questions over the registry's projection: above all, which cameras are near.
 
 Exact positions are sealed: a search takes the sites of the cells that cover the shape
-(a B-tree range on the cell in clear), opens their positions in memory, and keeps those
-exactly inside the shape.
+(a B-tree range on the cell in clear, one on each side of the 180th meridian for a shape
+across it), opens their positions in memory, and keeps those exactly inside the shape.
 """
 
 from __future__ import annotations
@@ -122,13 +122,19 @@ def _search(
 def _sites_in_cells(
     conn: sa.Connection, vault: KeyVault, shape: Circle | Polygon, statuses: Sequence[str]
 ) -> Iterator[_Site]:
-    cells = cells_covering(shape.box)
+    # A shape across the 180th meridian has a box on each side: one range of cells each.
+    ranges = [cells_covering(part) for part in shape.box.parts()]
     query = sa.select(
         sites.c.site_id, sites.c.status, sites.c.private, sites.c.categories,
         sites.c.contact_for_requests, sites.c.share_exact_location,
     ).where(
-        sites.c.cell_row.between(cells.first_row, cells.last_row),
-        sites.c.cell_col.between(cells.first_col, cells.last_col),
+        sa.or_(*(
+            sa.and_(
+                sites.c.cell_row.between(cells.first_row, cells.last_row),
+                sites.c.cell_col.between(cells.first_col, cells.last_col),
+            )
+            for cells in ranges
+        )),
         sites.c.status.in_(list(statuses)),
     )  # fmt: skip
     for row in conn.execute(query):
