@@ -1,4 +1,5 @@
-"""Distances and bearings agree with Karney's published test set; shapes decide exactly."""
+"""Distances and bearings agree with Karney's published test set; shapes decide exactly,
+at the largest allowed radius up to 80 degrees, and polygons by the edges they are measured on."""
 
 from __future__ import annotations
 
@@ -7,8 +8,19 @@ import random
 from pathlib import Path
 
 import pytest
+from geographiclib.geodesic import Geodesic
 
-from registry.geodesy import Circle, Point, Polygon, bearing_degrees, distance_m
+from registry.geodesy import (
+    WGS84_A,
+    WGS84_E2,
+    BoundingBox,
+    Circle,
+    Point,
+    Polygon,
+    bearing_degrees,
+    distance_bounds,
+    distance_m,
+)
 
 
 def karney_cases(shared_data: Path):
@@ -69,7 +81,67 @@ def test_a_polygon_reports_its_geodesic_area():
 
 
 def _destination(center: Point, bearing: float, distance: float) -> tuple[float, float]:
-    from geographiclib.geodesic import Geodesic
-
     result = Geodesic.WGS84.Direct(center.latitude, center.longitude, bearing, distance)
-    return result["lat2"], result["lon2"]
+    return result["lat2"], (result["lon2"] + 180) % 360 - 180
+
+
+def test_the_distance_bounds_hold_on_the_geodtest_set(shared_data):
+    for lat1, lon1, _azi1, lat2, lon2, s12 in karney_cases(shared_data):
+        low, high = distance_bounds(Point(lat1, lon1), Point(lat2, lon2))
+        assert low <= s12 <= high
+
+
+def test_circles_of_the_largest_radius_up_to_80_degrees_decide_a_metre_from_the_edge(
+    shared_data,
+):
+    """50 km, allowed with a supervisor's approval, around Karney's test points and at every
+    tenth degree of latitude, along each case's azimuth and around the compass."""
+    centres = [(lat1, lon1, azi1) for lat1, lon1, azi1, *_ in karney_cases(shared_data)]
+    centres = [c for c in centres if abs(c[0]) <= 80]
+    centres += [(float(lat), 0.0, 0.0) for lat in range(-80, 81, 10)]
+    centres += [(42.3314, -83.0458, 0.0), (61.2181, -149.9003, 0.0), (78.0, 15.6, 0.0)]
+    for lat, lon, azi in centres:
+        center = Point(lat, lon)
+        for radius in (50_000.0, 20_000.0, 10_000.0):
+            circle = Circle(center, radius)
+            for bearing in [azi + turn for turn in range(0, 360, 30)]:
+                for offset in (-1.0, 1.0, -5.0, 5.0):
+                    spot = _destination(center, bearing, radius + offset)
+                    assert circle.contains(*spot) is (offset < 0), (lat, lon, radius, offset)
+                    assert _in_box(circle.box, *spot) or offset > 0
+
+
+def test_a_polygon_measures_the_area_its_straight_edges_enclose():
+    """A rectangle of parallels and meridians: its area in closed form, by the authalic
+    latitude, which geodesic edges (bowing towards the pole) would not give."""
+    south, north, width = 60.0, 61.0, 1.0
+    rectangle = Polygon(
+        [Point(south, 0), Point(south, width), Point(north, width), Point(north, 0)]
+    )
+    e = math.sqrt(WGS84_E2)
+
+    def q(latitude: float) -> float:
+        s = math.sin(math.radians(latitude))
+        return s / (1 - WGS84_E2 * s * s) + math.atanh(e * s) / e
+
+    closed_form = WGS84_A**2 * (1 - WGS84_E2) / 2 * (q(north) - q(south)) * math.radians(width)
+    assert rectangle.area_m2() == pytest.approx(closed_form, rel=1e-12)
+    # the geodesic polygon through the same corners encloses measurably less here
+    geodesic = Geodesic.WGS84.Polygon()
+    for v in rectangle.vertices:
+        geodesic.AddPoint(v.latitude, v.longitude)
+    assert abs(geodesic.Compute(False, True)[2]) < closed_form * (1 - 1e-5)
+
+
+def test_a_polygon_decides_points_by_the_edges_its_area_is_measured_on():
+    """Just inside and outside the northern edge, a parallel, where a geodesic edge would
+    bow north by about 100 m: the search follows the parallel, as the area does."""
+    rectangle = Polygon([Point(60, 0), Point(60, 1), Point(61, 1), Point(61, 0)])
+    assert rectangle.contains(60.99999, 0.5)
+    assert not rectangle.contains(61.00001, 0.5)
+
+
+def _in_box(box: BoundingBox, latitude: float, longitude: float) -> bool:
+    return any(
+        p.south <= latitude <= p.north and p.west <= longitude <= p.east for p in box.parts()
+    )
