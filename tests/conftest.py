@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from events_store import EventStore
 from tests.databases import (
@@ -17,6 +18,21 @@ from tests.databases import (
 from tests.smtp import Mailbox, SMTPServer
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# Argon2id at its lowest cost for the suite's thousands of sign-ups and logins: the same
+# algorithm and code paths, a thousandth of the time. Tests whose point is the cost itself
+# (timing, floods, the shipped parameters) are marked `shipped_password_cost`.
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Hash passwords at Argon2id's lowest cost in this process, unless the test is marked
+    `shipped_password_cost`; a service started in another process hashes as shipped."""
+    if request.node.get_closest_marker("shipped_password_cost") is None:
+        from accounts import passwords
+
+        monkeypatch.setattr(passwords, "_hasher", QUICK_HASHER)
+        monkeypatch.setattr(passwords, "_DECOY", QUICK_HASHER.hash("a decoy password"))
 
 
 @pytest.fixture(scope="session")

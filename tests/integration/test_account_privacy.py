@@ -106,6 +106,7 @@ def test_sign_up_answers_an_unknown_an_existing_and_an_erased_address_alike(app,
 
 
 @pytest.mark.slow  # 60 sign-ups, each hashing its password as a real one does
+@pytest.mark.shipped_password_cost
 def test_sign_up_takes_about_as_long_for_an_unknown_an_existing_and_an_erased_address(app, client):
     sign_up(client, "existing@example.org")
     erased = [f"erased{n}@example.org" for n in range(ROUNDS)]
