@@ -217,11 +217,7 @@ def cell_touches(cell: Cell, area: Circle | Polygon) -> bool:
     for an area across it)."""
     box = cell.box
     if isinstance(area, Circle):
-        nearest_latitude = min(max(area.center.latitude, box.south), box.north)
-        middle = (box.west + box.east) / 2
-        centre = middle + wrap_longitude(area.center.longitude - middle)
-        nearest_longitude = wrap_longitude(min(max(centre, box.west), box.east))
-        return area.contains(nearest_latitude, nearest_longitude)
+        return area.reaches(box)
     west = area.in_frame(box.west)
     return any(_box_touches(area, box, west + turn - box.west) for turn in (0.0, -360.0))
 

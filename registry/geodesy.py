@@ -199,6 +199,60 @@ class Circle:
                 return False
         return distance_m(self.center, Point(latitude, longitude)) <= self.radius_m
 
+    def reaches(self, box: BoundingBox) -> bool:
+        """Whether some point of the box (a small one, within -180 to 180, as a cell's) is
+        within the radius.
+
+        The box's point nearest the centre in latitude and longitude is tried first. When it
+        is outside, the lower bound over the whole box settles most boxes; the rest by the
+        least geodesic distance along the box's edges (a box that does not hold the centre
+        has its nearest point on its outline)."""
+        center = self.center
+        latitude = min(max(center.latitude, box.south), box.north)
+        middle = (box.west + box.east) / 2
+        center_longitude = middle + wrap_longitude(center.longitude - middle)
+        longitude = min(max(center_longitude, box.west), box.east)
+        if self.contains(latitude, wrap_longitude(longitude)):
+            return True
+        if not self._exact_only:
+            dlat, dlon = latitude - center.latitude, longitude - center_longitude
+            if self._outer[0] * dlat * dlat + self._outer[1] * dlon * dlon > self._surely_out:
+                return False
+        corners = [
+            (box.south, box.west),
+            (box.south, box.east),
+            (box.north, box.east),
+            (box.north, box.west),
+        ]
+        return any(
+            self._least_along(a, b) <= self.radius_m
+            for a, b in zip(corners, [*corners[1:], corners[0]], strict=True)
+        )
+
+    def _least_along(self, a: tuple[float, float], b: tuple[float, float]) -> float:
+        """The least geodesic distance from the centre to the straight edge from a to b,
+        by golden-section search (the distance has one minimum along so short an edge)."""
+
+        def far(t: float) -> float:
+            latitude = a[0] + (b[0] - a[0]) * t
+            longitude = wrap_longitude(a[1] + (b[1] - a[1]) * t)
+            return distance_m(self.center, Point(latitude, longitude))
+
+        low, high = 0.0, 1.0
+        ratio = (math.sqrt(5) - 1) / 2
+        x1, x2 = high - ratio * (high - low), low + ratio * (high - low)
+        f1, f2 = far(x1), far(x2)
+        for _ in range(60):
+            if f1 <= f2:
+                high, x2, f2 = x2, x1, f1
+                x1 = high - ratio * (high - low)
+                f1 = far(x1)
+            else:
+                low, x1, f1 = x1, x2, f2
+                x2 = low + ratio * (high - low)
+                f2 = far(x2)
+        return min(far(0.0), far(1.0), f1, f2)
+
 
 class Polygon:
     """Points inside a simple polygon of latitude/longitude vertices (even-odd rule).

@@ -310,3 +310,22 @@ def test_the_ranking_on_real_cameras_is_that_of_the_plain_computation(shared_dat
         assert got == reference_ranking(hits, incident, window_end, "traffic", NOW, area)
         compared += len(got)
     assert compared > 500
+
+
+def test_a_cell_counts_when_its_edge_comes_within_the_radius_away_from_the_centre_s_latitude():
+    """At 70 N, 19 km west of a cell, the geodesic reaches the cell's west edge nearest
+    some 80 m north of the centre's own latitude, 16 cm closer than the point of the edge
+    at that latitude: a circle of a radius between the two touches the cell."""
+    cell = cell_of(70.0005, 0.505)
+    box = cell.box
+    center = Point(box.south + 0.0001, box.west - 0.5)
+    level = Geodesic.WGS84.Inverse(center.latitude, center.longitude, center.latitude, box.west)
+    edge = [Point(box.south + (box.north - box.south) * i / 1000, box.west) for i in range(1001)]
+    nearest = min(
+        Geodesic.WGS84.Inverse(center.latitude, center.longitude, p.latitude, p.longitude)["s12"]
+        for p in edge
+    )
+    assert level["s12"] - nearest > 0.1
+    assert cell_touches(cell, Circle(center, (level["s12"] + nearest) / 2))
+    assert cell_touches(cell, Circle(center, nearest + 1e-6))
+    assert not cell_touches(cell, Circle(center, nearest - 1e-3))
