@@ -260,7 +260,8 @@ class Polygon:
     Each edge is the straight line in latitude and longitude between its corners, the short
     way round: an edge whose corners are more than 180 degrees of longitude apart crosses
     the 180th meridian (one between a corner on -180 and one on 180 runs as written, so a
-    box of the whole world stays one). An outline that would go round a pole is refused.
+    box of the whole world stays one). An outline that goes round a pole encloses that pole
+    (the one nearer its corners): it is closed along the pole.
     Whether an outline is simple is checked where it comes in (validation.geometry): a
     self-crossing one's lobes' areas would cancel out in `area_m2`."""
 
@@ -268,9 +269,10 @@ class Polygon:
         if len(vertices) < 3:
             raise ValueError("a polygon needs at least three corners")
         self.vertices = list(vertices)
-        self._longitudes = _unwrapped(self.vertices)
-        latitudes = [v.latitude for v in vertices]
-        west, east = min(self._longitudes), max(self._longitudes)
+        self._outline = _outline(self.vertices)
+        latitudes = [lat for lat, _ in self._outline]
+        longitudes = [lon for _, lon in self._outline]
+        west, east = min(longitudes), max(longitudes)
         if east - west > 360:
             raise ValueError("a polygon must not go round the world")
         self._west = west
@@ -279,8 +281,9 @@ class Polygon:
     @property
     def outline(self) -> list[tuple[float, float]]:
         """The corners as (latitude, longitude), longitudes continuing across the 180th
-        meridian (below -180 or above 180 there): the edges are straight between them."""
-        return [(v.latitude, lon) for v, lon in zip(self.vertices, self._longitudes, strict=True)]
+        meridian (below -180 or above 180 there), and along the pole for an outline round
+        it: the edges are straight between them."""
+        return list(self._outline)
 
     def in_frame(self, longitude: float) -> float:
         """The same meridian as `outline` numbers it: from the polygon's west, on."""
@@ -290,17 +293,16 @@ class Polygon:
         """Ray casting along the latitude; a point on an edge counts as inside."""
         longitude = self.in_frame(longitude)
         inside = False
-        vertices, longitudes = self.vertices, self._longitudes
-        j = len(vertices) - 1
-        for i, vi in enumerate(vertices):
-            yi, xi, yj, xj = vi.latitude, longitudes[i], vertices[j].latitude, longitudes[j]
+        outline = self._outline
+        yj, xj = outline[-1]
+        for yi, xi in outline:
             if _on_segment(latitude, longitude, yi, xi, yj, xj):
                 return True
             if (yi > latitude) != (yj > latitude):
                 crossing = xi + (latitude - yi) * (xj - xi) / (yj - yi)
                 if longitude < crossing:
                     inside = not inside
-            j = i
+            yj, xj = yi, xi
         return inside
 
     def area_m2(self) -> float:
@@ -309,14 +311,14 @@ class Polygon:
         By Green's theorem, the sum over the edges of the integral of F(latitude) along the
         longitude, where F' = M p is the area per radian of longitude per radian of latitude
         (F in closed form); along a straight edge, five-point Gauss-Legendre quadrature."""
-        reference = _area_integral(self.vertices[0].latitude * _RAD)
+        outline = self._outline
+        reference = _area_integral(outline[0][0] * _RAD)
         total = 0.0
-        corners = list(zip(self.vertices, self._longitudes, strict=True))
-        for (a, lon_a), (b, lon_b) in zip(corners, [*corners[1:], corners[0]], strict=True):
+        for (lat_a, lon_a), (lat_b, lon_b) in zip(outline, [*outline[1:], outline[0]], strict=True):
             dlam = (lon_b - lon_a) * _RAD
             if dlam == 0:
                 continue
-            phi_a, phi_b = a.latitude * _RAD, b.latitude * _RAD
+            phi_a, phi_b = lat_a * _RAD, lat_b * _RAD
             total += dlam * sum(
                 weight * (_area_integral(phi_a + (phi_b - phi_a) * node) - reference)
                 for node, weight in _GAUSS_LEGENDRE
@@ -324,15 +326,21 @@ class Polygon:
         return abs(total)
 
 
-def _unwrapped(vertices: Sequence[Point]) -> list[float]:
-    """The corners' longitudes, each edge the short way from the one before."""
-    longitudes = [vertices[0].longitude]
+def _outline(vertices: Sequence[Point]) -> list[tuple[float, float]]:
+    """The corners with their longitudes unwrapped, each edge the short way from the one
+    before; an outline that comes back a whole turn east or west is closed along the pole
+    nearer its corners."""
+    first = vertices[0]
+    outline = [(first.latitude, first.longitude)]
     for before, after in itertools.pairwise(vertices):
-        longitudes.append(longitudes[-1] + _edge_step(before.longitude, after.longitude))
-    turn = longitudes[-1] + _edge_step(vertices[-1].longitude, vertices[0].longitude)
-    if abs(turn - longitudes[0]) > 180:
-        raise ValueError("a polygon must not go round a pole")
-    return longitudes
+        outline.append(
+            (after.latitude, outline[-1][1] + _edge_step(before.longitude, after.longitude))
+        )
+    turn = outline[-1][1] + _edge_step(vertices[-1].longitude, first.longitude)
+    if abs(turn - first.longitude) > 180:
+        pole = 90.0 if sum(v.latitude for v in vertices) >= 0 else -90.0
+        outline += [(first.latitude, turn), (pole, turn), (pole, first.longitude)]
+    return outline
 
 
 def _edge_step(start: float, end: float) -> float:

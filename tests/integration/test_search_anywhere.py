@@ -2,10 +2,10 @@
 
 Sites are imported around a real Detroit Project Green Light business, Anchorage,
 Longyearbyen (78 N) and 80 N at the largest allowed radius for each check, a metre and five
-metres inside and outside the circle's edge along many bearings, and on both sides of the
-180th meridian by Fiji. `cameras_within` and `cameras_within_polygon` (cells in clear,
-positions opened in memory) must return exactly the sites a scan of every imported position
-with the exact geodesic returns. SQLite and PostgreSQL.
+metres inside and outside the circle's edge along many bearings, on both sides of the 180th
+meridian by Fiji, and by the North Pole. `cameras_within` and `cameras_within_polygon`
+(cells in clear, positions opened in memory) must return exactly the sites a scan of every
+imported position with the exact geodesic returns. SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ def imported(app, shared_data) -> dict[str, Point]:
         "on -180": Point(-16.8498, -180.0),
         "Fiji far east": Point(-16.85, -179.95),
         "other side of the world": Point(-16.85, 0.0),
+        "by the pole": Point(89.9995, 30.0),
+        "across the pole": Point(89.9992, -150.0),
+        "below the pole": Point(89.985, -150.0),
     }.items():
         places[name] = place
     services = app.extensions["canvass"]
@@ -129,3 +132,18 @@ def test_a_polygon_across_the_180th_meridian_searches_it_not_the_other_side_of_t
     assert names(app, found) == {
         "Fiji east", "Fiji west", "on 180", "on -180",
     }  # fmt: skip
+
+
+def test_a_circle_and_a_polygon_round_the_north_pole_search_every_longitude(app, imported):
+    services = app.extensions["canvass"]
+    around = Polygon([Point(89.99, lon) for lon in (0.0, 90.0, 180.0, -90.0)])
+    with services.engine.connect() as conn:
+        for center, radius in [(Point(89.9995, 30.0), 200.0), (Point(90.0, 0.0), 2000.0)]:
+            found = {h.camera_id for h in cameras_within(conn, services.vault, center, radius)}
+            assert found == within(imported, center, radius)
+        found = {
+            h.camera_id for h in cameras_within(conn, services.vault, Point(89.9995, 30.0), 200)
+        }
+        assert names(app, found) == {"by the pole", "across the pole"}
+        found = {h.camera_id for h in cameras_within_polygon(conn, services.vault, around)}
+        assert names(app, found) == {"by the pole", "across the pole"}

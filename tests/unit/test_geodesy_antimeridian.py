@@ -3,6 +3,8 @@ way, and cells there stay within range."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from geographiclib.geodesic import Geodesic
 
@@ -62,9 +64,16 @@ def test_a_polygon_across_the_meridian_measures_the_small_area_it_covers():
     assert polygon.area_m2() < 5e6
 
 
-def test_an_outline_round_a_pole_is_refused_and_the_whole_world_stays_one_box():
-    with pytest.raises(ValueError, match="round a pole"):
-        Polygon([Point(80, lon) for lon in (0.0, 120.0, -120.0)])
+def test_an_outline_round_a_pole_encloses_it_and_the_whole_world_stays_one_box():
+    around = Polygon([Point(89.99, lon) for lon in (0.0, 90.0, 180.0, -90.0)])
+    assert around.contains(90.0, 0.0) and around.contains(89.995, 45.0)
+    assert around.contains(89.995, -135.0) and not around.contains(89.98, 45.0)
+    assert around.box.parts() == [BoundingBox(89.99, -180.0, 90.0, 180.0)]
+    south = Polygon([Point(-89.99, lon) for lon in (0.0, -90.0, 180.0, 90.0)])
+    assert south.contains(-90.0, 0.0) and not south.contains(89.995, 45.0)
+    assert around.area_m2() == pytest.approx(south.area_m2(), rel=1e-12)
+    to_pole = Geodesic.WGS84.Inverse(89.99, 0.0, 90.0, 0.0)["s12"]  # a small cap: about a disc
+    assert around.area_m2() == pytest.approx(math.pi * to_pole**2, rel=1e-6)
     world = Polygon([Point(-90, -180), Point(-90, 180), Point(90, 180), Point(90, -180)])
     assert world.contains(-16.85, 179.999) and world.contains(51.5, -0.1)
     assert world.box.parts() == [BoundingBox(-90, -180.0, 90, 180.0)]
