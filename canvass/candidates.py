@@ -205,11 +205,7 @@ def search_reach(area: Circle | Polygon, incident: Point) -> Circle:
     margin = 2 * cell_of(incident.latitude, incident.longitude).size_m
     if isinstance(area, Circle):
         return Circle(area.center, area.radius_m + margin)
-    farthest = max(
-        float(_GEOD.Inverse(incident.latitude, incident.longitude, v.latitude, v.longitude)["s12"])
-        for v in area.vertices
-    )
-    return Circle(incident, farthest + margin)
+    return Circle(incident, area.reach_from(incident) + margin)
 
 
 def cell_touches(cell: Cell, area: Circle | Polygon) -> bool:

@@ -34,6 +34,7 @@ _RAD = math.pi / 180
 # times the geodesic's own error of 15 nm), else the geodesic decides.
 _SLACK = 1e-9
 _CLEAR = 5e-8
+_PIECE_M = 25.0  # how finely `Polygon.reach_from` follows the edges
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +305,31 @@ class Polygon:
                     inside = not inside
             yj, xj = yi, xi
         return inside
+
+    def reach_from(self, point: Point) -> float:
+        """A distance in metres that no point of the polygon is beyond, from `point`.
+
+        The farthest point is on the outline, but not always at a corner (an edge along a
+        parallel is no geodesic). Each edge is cut into pieces of at most _PIECE_M metres;
+        a point of a piece is no farther than the mean of the bounds at its two ends plus
+        half the piece's length (at most the upper bound between its ends)."""
+        outline = self._outline
+        farthest = 0.0
+        for (lat_a, lon_a), (lat_b, lon_b) in zip(outline, [*outline[1:], outline[0]], strict=True):
+            a, b = Point(lat_a, wrap_longitude(lon_a)), Point(lat_b, wrap_longitude(lon_b))
+            pieces = max(1, min(10_000, math.ceil(distance_bounds(a, b)[1] / _PIECE_M)))
+            ends = [
+                Point(
+                    lat_a + (lat_b - lat_a) * k / pieces,
+                    wrap_longitude(lon_a + (lon_b - lon_a) * k / pieces),
+                )
+                for k in range(pieces + 1)
+            ]
+            far = [distance_bounds(point, end)[1] for end in ends]
+            for k in range(pieces):
+                length = distance_bounds(ends[k], ends[k + 1])[1]
+                farthest = max(farthest, (far[k] + far[k + 1] + length) / 2)
+        return farthest
 
     def area_m2(self) -> float:
         """Area enclosed by the edges, in square metres, on the ellipsoid.

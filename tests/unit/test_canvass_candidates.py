@@ -329,3 +329,19 @@ def test_a_cell_counts_when_its_edge_comes_within_the_radius_away_from_the_centr
     assert cell_touches(cell, Circle(center, (level["s12"] + nearest) / 2))
     assert cell_touches(cell, Circle(center, nearest + 1e-6))
     assert not cell_touches(cell, Circle(center, nearest - 1e-3))
+
+
+def test_the_search_for_a_polygon_reaches_the_middle_of_an_edge_along_a_parallel():
+    """Along a parallel, the farthest point from the incident need not be a corner: round
+    the North Pole, from the corner on the meridian of 0, the far side of the edge from 100 E
+    to 100 W lies 500 m beyond every corner."""
+    around = Polygon([Point(89.99, 0.0), Point(89.99, 100.0), Point(89.99, -100.0)])
+    incident = Point(89.99, 0.0)
+    geod = Geodesic.WGS84
+    corners = max(geod.Inverse(89.99, 0.0, v.latitude, v.longitude)["s12"] for v in around.vertices)
+    far_side = geod.Inverse(89.99, 0.0, 89.99, 180.0)["s12"]
+    assert far_side > corners + 500 and around.contains(89.99, 180.0)
+    reach = search_reach(around, incident)
+    assert reach.contains(89.99, 180.0)
+    edge = [(89.99, 100.0 + 160.0 * i / 1000) for i in range(1001)]
+    assert all(reach.contains(lat, (lon + 180) % 360 - 180) for lat, lon in edge)
