@@ -150,6 +150,7 @@ class _Sights:
     def __init__(self, incident: Point) -> None:
         self.incident = incident
         self._places: dict[Point, _Sight] = {}
+        self._nearest: dict[Cell, float] = {}
         self._spreads: dict[Cell, list[tuple[Point, float]]] = {}
 
     def to(self, place: Point) -> _Sight:
@@ -160,6 +161,8 @@ class _Sights:
 
     def seen_from_cell(self, cell: Cell, hit: CameraHit) -> bool:
         """Whether the camera would see the incident from some sample point of its cell."""
+        if self._nearest_in(cell) > hit.range_metres:
+            return False
         spread = self._spreads.get(cell)
         if spread is None:
             spread = self._spreads[cell] = [
@@ -170,6 +173,17 @@ class _Sights:
             for spot, nearest in spread
             if nearest <= hit.range_metres
         )
+
+    def _nearest_in(self, cell: Cell) -> float:
+        """A distance from the incident that no point of the cell is nearer than: the
+        centre's, less the most a straight path from the centre to a corner can be long
+        (each point of the cell is on such a path's side of its quadrant)."""
+        nearest = self._nearest.get(cell)
+        if nearest is None:
+            centre = cell.centre
+            spread = max(distance_bounds(centre, corner)[1] for corner in cell.corners)
+            nearest = self._nearest[cell] = self.to(centre).distance_m - spread
+        return nearest
 
 
 def candidates(
