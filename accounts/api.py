@@ -8,7 +8,8 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from . import schemas as s
-from .auth import account_service, api_allows, current_user
+from .auth import account_service, api_allows, confirm_second_factor, current_user
+from .errors import InvalidAccount
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
@@ -52,14 +53,27 @@ def set_password(body: dict[str, Any]) -> dict[str, str]:
 @blp.post("/tokens")
 @blp.arguments(s.LoginForTokenSchema)
 @blp.response(201, s.IssuedTokenSchema)
-def create_token(body: dict[str, Any]) -> dict[str, str]:
-    """Exchange email and password for a personal API token (shown once)."""
+def create_token(body: dict[str, Any]) -> dict[str, Any]:
+    """Exchange email, password and (for accounts with a second factor) a code for a
+    personal API token (shown once). They are needed every time: a token, or a session,
+    never makes another token."""
     service = account_service()
-    user = current_user() or service.log_in(
-        body["email"], body["password"], request.remote_addr or "unknown"
-    )
-    issued = service.issue_token(user, body["name"])
-    return {"token_id": issued.token_id, "name": issued.name, "token": issued.secret}
+    user = service.log_in(body["email"], body["password"], request.remote_addr or "unknown")
+    confirm_second_factor(user, body.get("code"))
+    days = body.get("expires_in_days") or current_app.config["API_TOKEN_DAYS"]
+    longest = current_app.config["API_TOKEN_MAX_DAYS"]
+    if days > longest:
+        raise InvalidAccount(
+            {"expires_in_days": [f"A token may last at most {longest} days here."]}
+        )
+    issued = service.issue_token(user, body["name"], body["scope"], days)
+    return {
+        "token_id": issued.token_id,
+        "name": issued.name,
+        "token": issued.secret,
+        "scope": issued.scope,
+        "expires_at": issued.expires_at,
+    }
 
 
 @blp.get("/tokens")

@@ -6,11 +6,21 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from werkzeug.exceptions import Unauthorized
 
+from .decider import STAFF_ROLES
+from .errors import EnrolmentNeeded, SecondFactorNeeded
 from .handlers import AccountService, User
 from .permissions import roles_for
+from .sessions import SessionLimits
+
+READING = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_ENDED = {
+    "idle": "You were away for a while, so you were logged out. Log in again to go on.",
+    "expired": "Your session reached its time limit. Log in again to go on.",
+    "ended": "You were logged out. Log in again to go on.",
+}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,11 +69,14 @@ def api_login_required(*roles: str) -> Callable[[F], F]:
             user = current_user()
             if user is None:
                 raise Unauthorized(
-                    "Log in, or send an API token as 'Authorization: Bearer <token>'.",
+                    g.get("credential_problem")
+                    or "Log in, or send an API token as 'Authorization: Bearer <token>'.",
                     www_authenticate=_challenge(),
                 )
             if roles and user.role not in roles:
                 abort(403, "Your account may not do this.")
+            if g.get("token_scope") == "read" and request.method not in READING:
+                abort(403, "This API token may only read; make a token of full scope to change.")
             return view(*args, **kwargs)
 
         return guarded  # type: ignore[return-value]
@@ -79,6 +92,8 @@ def page_login_required(*roles: str) -> Callable[[F], F]:
         def guarded(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
             if user is None:
+                if ended := g.get("session_ended"):
+                    flash(SESSION_ENDED[ended])
                 return redirect(url_for("account_pages.login", next=request.full_path))
             if roles and user.role not in roles:
                 abort(403, "Your account may not see this page.")
@@ -97,12 +112,52 @@ def _bearer() -> str | None:
 
 def _from_bearer_token() -> User | None:
     token = _bearer()
-    return account_service().user_for_token(token) if token else None
+    if not token:
+        return None
+    use = account_service().user_for_token(token)
+    if use.expired_at is not None:
+        g.credential_problem = (
+            f"This API token expired at {use.expired_at.isoformat(timespec='seconds')}; "
+            "make a new one with your email and password."
+        )
+    g.token_scope = use.scope
+    return use.user
 
 
 def _from_session() -> User | None:
-    user_id = session.get("user_id")
-    return account_service().user(user_id) if isinstance(user_id, str) else None
+    secret = session.get("sid")
+    if not isinstance(secret, str):
+        return None
+    limits = SessionLimits.from_settings(current_app.config)
+    user, ended = account_service().session_user(secret, limits)
+    if user is None:
+        session.pop("sid", None)
+        g.session_ended = ended
+    return user
+
+
+def second_factor_required(user: User) -> bool:
+    """Whether the settings make this account sign in with a second factor."""
+    everyone = current_app.config.get("MFA_REQUIRED_FOR") == "everyone"
+    return everyone or user.role in STAFF_ROLES
+
+
+def confirm_second_factor(user: User, code: str | None) -> None:
+    """Refuse, unless the code is right for an account with a second factor; an account that
+    must have one and has not set it up is sent to the login page (403)."""
+    service = account_service()
+    if service.has_second_factor(user.user_id):
+        if not code:
+            raise SecondFactorNeeded()
+        service.check_second_factor(user, code)
+    elif second_factor_required(user):
+        abort(403, str(EnrolmentNeeded()))
+
+
+def session_secret() -> str | None:
+    """The secret of this browser's session, if it has one."""
+    secret = session.get("sid")
+    return secret if isinstance(secret, str) else None
 
 
 def _challenge() -> Any:

@@ -41,12 +41,51 @@ class IssueToken:
     token_id: str
     name: str
     token_hash: str
+    scope: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class RecordLogin:
+    user_id: str
+    method: str
+
+
+@dataclass(frozen=True)
+class EndSessions:
+    """End every session; with `revoke_tokens`, stop every API token working too."""
+
+    user_id: str
+    reason: str
+    revoke_tokens: bool
 
 
 @dataclass(frozen=True)
 class RevokeToken:
     user_id: str
     token_id: str
+
+
+@dataclass(frozen=True)
+class EnrolSecondFactor:
+    """Set up the app whose code for time step `step` the person just typed."""
+
+    user_id: str
+    totp_secret: str
+    recovery_digests: str
+    step: int
+
+
+@dataclass(frozen=True)
+class UseTotpCode:
+    user_id: str
+    step: int
+
+
+@dataclass(frozen=True)
+class UseRecoveryCode:
+    user_id: str
+    number: int
 
 
 @dataclass(frozen=True)
@@ -74,6 +113,11 @@ AccountCommand = (
     | RequestPasswordReset
     | IssueToken
     | RevokeToken
+    | RecordLogin
+    | EndSessions
+    | EnrolSecondFactor
+    | UseTotpCode
+    | UseRecoveryCode
     | SendErasureNotice
     | KeepAccount
     | EraseAccount

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field, replace
 
 from . import commands as c
 from . import events as e
-from .errors import AccountExists, AccountNotFound, InvalidAccount, InvalidLink
+from .errors import AccountExists, AccountNotFound, CodeRefused, InvalidAccount, InvalidLink
+
+CODE_USED = "This code was used already. Wait for your app to show the next one."
+RECOVERY_USED = "This recovery code was used already; each works once. Use another one."
 
 ROLES = ("owner", "investigator", "supervisor", "auditor", "admin")
 STAFF_ROLES = ROLES[1:]
@@ -15,6 +18,9 @@ MAX_EMAIL = 254
 MAX_NAME = 80
 MAX_TOKEN_NAME = 60
 MAX_ACTIVE_TOKENS = 20
+TOKEN_SCOPES = ("read", "full")
+LOGIN_METHODS = ("password", "password+totp", "password+recovery_code")
+SESSION_END_REASONS = ("logout", "logout_everywhere", "password_changed", "second_factor_changed")
 ERASURE_REASONS = ("owner_request", "inactive")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 
@@ -28,6 +34,9 @@ class AccountState:
     verified: bool = False
     tokens: frozenset[str] = field(default_factory=frozenset)
     erased: bool = False
+    second_factor: bool = False
+    last_step: int = -1  # the latest time step whose code was accepted
+    used_recovery: frozenset[int] = field(default_factory=frozenset)
 
 
 def normalize_email(email: str) -> str:
@@ -74,6 +83,14 @@ def decide(command: c.AccountCommand, state: AccountState) -> list[e.AccountEven
         return [e.ErasureNoticeSent(command.user_id, command.erase_after)]
     if isinstance(command, c.KeepAccount):
         return [e.AccountKept(command.user_id)]
+    if isinstance(command, c.RecordLogin):
+        if command.method not in LOGIN_METHODS:
+            raise ValueError(f"method must be one of {LOGIN_METHODS}")
+        return [e.LoggedIn(command.user_id, command.method)]
+    if isinstance(command, c.EndSessions):
+        return _end_sessions(command, state)
+    if isinstance(command, c.EnrolSecondFactor | c.UseTotpCode | c.UseRecoveryCode):
+        return _second_factor(command, state)
     if command.token_id not in state.tokens:
         raise AccountNotFound("There is no such token among yours.")
     return [e.TokenRevoked(command.user_id, command.token_id)]
@@ -85,13 +102,46 @@ def evolve(state: AccountState, event: e.AccountEvent) -> AccountState:
         return AccountState(exists=True, role=event.role)
     if isinstance(event, e.EmailVerified):
         return replace(state, verified=True)
-    if isinstance(event, e.TokenIssued):
+    if isinstance(event, e.TokenIssued | e.ApiTokenIssued):
         return replace(state, tokens=state.tokens | {event.token_id})
     if isinstance(event, e.TokenRevoked):
         return replace(state, tokens=state.tokens - {event.token_id})
+    if isinstance(event, e.SecondFactorEnrolled):
+        return replace(state, second_factor=True, used_recovery=frozenset())
+    if isinstance(event, e.TotpCodeUsed):
+        return replace(state, last_step=max(state.last_step, event.step))
+    if isinstance(event, e.RecoveryCodeUsed):
+        return replace(state, used_recovery=state.used_recovery | {event.number})
     if isinstance(event, e.AccountErased):
         return AccountState(exists=False, role=state.role, erased=True)
     return state
+
+
+def _second_factor(
+    command: c.EnrolSecondFactor | c.UseTotpCode | c.UseRecoveryCode, state: AccountState
+) -> list[e.AccountEvent]:
+    """Enrolment once; each app code's time step and each recovery code used once only, so a
+    code seen over someone's shoulder, or sent twice at once, works for one login at most."""
+    if isinstance(command, c.EnrolSecondFactor):
+        if state.second_factor:
+            raise CodeRefused("A second factor is set up for this account already.")
+        ended = _end_sessions(
+            c.EndSessions(command.user_id, "second_factor_changed", revoke_tokens=True), state
+        )
+        return [
+            e.SecondFactorEnrolled(command.user_id, command.totp_secret, command.recovery_digests),
+            e.TotpCodeUsed(command.user_id, command.step),
+            *ended,
+        ]
+    if not state.second_factor:
+        raise CodeRefused("This account has no second factor set up.")
+    if isinstance(command, c.UseTotpCode):
+        if command.step <= state.last_step:
+            raise CodeRefused(CODE_USED)
+        return [e.TotpCodeUsed(command.user_id, command.step)]
+    if command.number in state.used_recovery:
+        raise CodeRefused(RECOVERY_USED)
+    return [e.RecoveryCodeUsed(command.user_id, command.number)]
 
 
 def _open(command: c.OpenAccount, state: AccountState) -> list[e.AccountEvent]:
@@ -130,4 +180,24 @@ def _issue(command: c.IssueToken, state: AccountState) -> list[e.AccountEvent]:
         raise InvalidAccount(
             {"name": [f"You have {MAX_ACTIVE_TOKENS} tokens; revoke one to make another."]}
         )
-    return [e.TokenIssued(command.user_id, command.token_id, name, command.token_hash)]
+    if command.scope not in TOKEN_SCOPES:
+        raise InvalidAccount({"scope": [f"Choose one of: {', '.join(TOKEN_SCOPES)}."]})
+    return [
+        e.ApiTokenIssued(
+            command.user_id,
+            command.token_id,
+            name,
+            command.token_hash,
+            command.scope,
+            command.expires_at,
+        )
+    ]
+
+
+def _end_sessions(command: c.EndSessions, state: AccountState) -> list[e.AccountEvent]:
+    if command.reason not in SESSION_END_REASONS:
+        raise ValueError(f"reason must be one of {SESSION_END_REASONS}")
+    ended: list[e.AccountEvent] = [e.SessionsEnded(command.user_id, command.reason)]
+    if command.revoke_tokens:
+        ended += [e.TokenRevoked(command.user_id, token) for token in sorted(state.tokens)]
+    return ended

@@ -51,6 +51,8 @@ def welcome_staff(recipient: str, name: str, role: str, agency: str, link: str) 
         f"{agency.strip()}.\n"
         "Choose your password by opening this link within 2 hours:\n\n"
         f"{link}\n\n"
+        "When you first log in you will also set up a second factor: have an authenticator\n"
+        "app on your phone ready (for example FreeOTP, Google or Microsoft Authenticator).\n\n"
         "If the link has expired, ask for a new one from the login page.\n",
     )
 

@@ -57,3 +57,31 @@ class TooManyAttempts(AccountError):
             f"Too many failed attempts. For your safety, please wait {minutes} "
             f"minute{'s' if minutes != 1 else ''} and try again."
         )
+
+
+class CodeRefused(LoginFailed):
+    """A second-factor code that is wrong, or was used already."""
+
+    def __init__(self, message: str) -> None:
+        AccountError.__init__(self, message)
+
+
+class SecondFactorNeeded(LoginFailed):
+    """The account signs in with a second factor, and none was given."""
+
+    def __init__(self) -> None:
+        AccountError.__init__(
+            self,
+            "This account signs in with a second factor: send the 6-digit code from your "
+            "authenticator app, or one of your recovery codes, as 'code'.",
+        )
+
+
+class EnrolmentNeeded(AccountError):
+    """The account must set up its second factor (on the login page) before this."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Set up your second factor first: log in on the service's login page, which "
+            "walks you through it; then ask again with a code from your app."
+        )

@@ -58,8 +58,62 @@ class TokenIssued(AccountEvent):
 
 
 @dataclass(frozen=True)
+class ApiTokenIssued(AccountEvent):
+    """A token with a scope ("read" or "full") and an end (ISO time, UTC); the older
+    `TokenIssued` stands for a token of full scope that never ends."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("token_hash",)
+
+    token_id: str
+    name: str
+    token_hash: str
+    scope: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
 class TokenRevoked(AccountEvent):
     token_id: str
+
+
+@dataclass(frozen=True)
+class LoggedIn(AccountEvent):
+    """The person signed in on a page; `method` says with what (e.g. "password")."""
+
+    method: str
+
+
+@dataclass(frozen=True)
+class SessionsEnded(AccountEvent):
+    """Every signed-in session of the account ends at once: on logout, on "log out
+    everywhere", a new password or a change of second factor (`reason` says which)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class SecondFactorEnrolled(AccountEvent):
+    """The person set up an authenticator app; `recovery_digests` are the SHA-256 digests of
+    their ten recovery codes, space-separated (the codes themselves are never stored)."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("totp_secret", "recovery_digests")
+
+    totp_secret: str
+    recovery_digests: str
+
+
+@dataclass(frozen=True)
+class TotpCodeUsed(AccountEvent):
+    """A code from the app was accepted: its time step, so it is never accepted again."""
+
+    step: int
+
+
+@dataclass(frozen=True)
+class RecoveryCodeUsed(AccountEvent):
+    """One recovery code (its place among the ten) was used, and works no more."""
+
+    number: int
 
 
 @dataclass(frozen=True)
@@ -91,7 +145,13 @@ EVENT_TYPES: dict[str, type[AccountEvent]] = {
         PasswordSet,
         PasswordResetRequested,
         TokenIssued,
+        ApiTokenIssued,
         TokenRevoked,
+        LoggedIn,
+        SessionsEnded,
+        SecondFactorEnrolled,
+        TotpCodeUsed,
+        RecoveryCodeUsed,
         ErasureNoticeSent,
         AccountKept,
         AccountErased,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -13,19 +13,21 @@ from typing import Any
 import sqlalchemy as sa
 
 from events_store import EventStore
-from events_store.errors import SubjectErasedError
+from events_store.errors import DecryptionError, SubjectErasedError
 from events_store.handling import StreamModel, handle
 from events_store.outbox import OutgoingMessage, seal_message
 from events_store.projections import ProjectionRunner
+from events_store.store import utc_now
 from events_store.vault import KeyVault
 
 from . import commands as c
-from . import emails, queries
+from . import emails, queries, second_factor
 from .decider import AccountState, decide, email_errors, evolve, normalize_email
 from .email_index import EmailIndex
 from .errors import (
     AccountExists,
     AccountNotFound,
+    CodeRefused,
     InvalidAccount,
     InvalidLink,
     LoginFailed,
@@ -37,8 +39,13 @@ from .passwords import hash_password, password_errors, verify_password
 from .projection import tokens
 from .queries import Account
 from .ratelimit import LoginLimiter
+from .sessions import SessionCheck, SessionLimits, SessionStore
 
 TOKEN_PREFIX = "cvs"
+_WRONG_CODE = (
+    "That code is not right. Type the 6 digits your authenticator app shows now, "
+    "or one of your recovery codes."
+)
 ACCOUNT = StreamModel(EVENT_TYPES, AccountState(), evolve)
 
 
@@ -66,6 +73,33 @@ class IssuedToken:
     token_id: str
     name: str
     secret: str
+    scope: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A second factor being set up: the secret, sealed for the browser to carry until the
+    first code confirms it, and the QR code and typed form an authenticator app reads."""
+
+    sealed: str
+    secret: str
+    qr_code: str
+    uri: str
+
+    @property
+    def spaced(self) -> str:
+        """The secret in groups of four, for people who type it in."""
+        return second_factor.spaced(self.secret)
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """What a presented bearer token stands for: its user and scope, or the time it ended."""
+
+    user: User | None
+    scope: str = "full"
+    expired_at: datetime | None = None
 
 
 class AccountService:
@@ -89,6 +123,9 @@ class AccountService:
         self.public_url = public_url.rstrip("/")  # where links in emails point
         self.per_account = LoginLimiter(engine, limit=5, window=timedelta(minutes=15))
         self.per_address = LoginLimiter(engine, limit=30, window=timedelta(minutes=15))
+        self.sessions = SessionStore(engine)
+        self.per_code = LoginLimiter(engine, limit=5, window=timedelta(minutes=15))
+        self.clock: Callable[[], datetime] = utc_now  # tests move it to try the limits
 
     def user_id_for(self, email: str) -> str | None:
         """The id of the account holding this address, if one does."""
@@ -173,7 +210,9 @@ class AccountService:
         changes: list[Any] = [c.SetPassword(claim.user_id, hash_password(password))]
         if not account.verified:
             changes.append(c.VerifyEmail(claim.user_id))
+        changes.append(c.EndSessions(claim.user_id, "password_changed", revoke_tokens=True))
         self._execute(claim.user_id, changes)
+        self.sessions.end_all(claim.user_id)
 
     def send_erasure_notice(self, user_id: str, erase_after: datetime, zone: tzinfo) -> None:
         """Tell an inactive owner when their data will be erased (in `zone`, the agency's
@@ -230,12 +269,110 @@ class AccountService:
         found = self._row(user_id)
         return _user(found) if found is not None and found.verified else None
 
-    def issue_token(self, user: User, name: str) -> IssuedToken:
-        """A new API token for the user; its secret is returned once."""
+    # --- sessions -----------------------------------------------------------------------
+
+    def start_session(self, user: User, method: str = "password") -> str:
+        """Record the login and open a session; the secret returned goes in the cookie."""
+        self._execute(user.user_id, [c.RecordLogin(user.user_id, method)])
+        return self.sessions.start(user.user_id, self.clock())
+
+    def session_user(self, secret: str, limits: SessionLimits) -> tuple[User | None, str | None]:
+        """The user a session's secret signs in, or None and why the session is over."""
+        checked: SessionCheck = self.sessions.check(secret, self.clock(), limits)
+        if checked.user_id is None:
+            return None, checked.ended_because
+        found = self.user(checked.user_id)
+        return (found, None) if found is not None else (None, "ended")
+
+    def end_session(self, secret: str) -> None:
+        """Log one browser out: its cookie, or any copy of it, signs nobody in any more."""
+        self.sessions.end(secret)
+
+    def end_every_session(self, user: User, reason: str = "logout_everywhere") -> None:
+        """Log the account out in every browser at once (its API tokens keep working)."""
+        self._execute(user.user_id, [c.EndSessions(user.user_id, reason, revoke_tokens=False)])
+        self.sessions.end_all(user.user_id)
+
+    # --- second factor ------------------------------------------------------------------
+
+    def has_second_factor(self, user_id: str) -> bool:
+        """Whether the account has set up an authenticator app."""
+        found = self._row(user_id)
+        return found is not None and found.totp_secret is not None
+
+    def begin_enrolment(self, user: User, sealed: str | None = None) -> Enrolment:
+        """A new secret to set up (or the one being set up, from its sealed form)."""
+        secret = self._enrolment_secret(user, sealed) if sealed else None
+        secret = secret or second_factor.new_secret()
+        kept = self._vault.seal(user.user_id, "enrolment", "totp_secret", secret)
+        uri = second_factor.provisioning_uri(secret, user.email or user.user_id)
+        return Enrolment(kept, secret, second_factor.qr_code(uri), uri)
+
+    def enrol(self, user: User, sealed: str, code: str) -> list[str]:
+        """Set up the second factor once the app's first code is right; every session and
+        token of the account ends. Returns the ten recovery codes, to be shown once."""
+        secret = self._enrolment_secret(user, sealed)
+        if secret is None:
+            raise CodeRefused("This set-up has expired. Scan the new QR code and try again.")
+        key = "code:" + user.user_id
+        self.per_code.check(key)
+        step = second_factor.matching_step(secret, code, self.clock())
+        if step is None:
+            self.per_code.failed(key)
+            raise CodeRefused(_WRONG_CODE)
+        codes = second_factor.new_recovery_codes()
+        digests = " ".join(second_factor.recovery_digest(one) for one in codes)
+        self._execute(user.user_id, [c.EnrolSecondFactor(user.user_id, secret, digests, step)])
+        self.sessions.end_all(user.user_id)
+        self.per_code.succeeded(key)
+        return codes
+
+    def check_second_factor(self, user: User, code: str) -> str:
+        """Accept a code from the app or a recovery code, each once; the login method it
+        makes. Wrong codes are counted like wrong passwords."""
+        found = self._row(user.user_id)
+        if found is None or found.totp_secret is None:
+            raise CodeRefused("This account has no second factor set up.")
+        key = "code:" + user.user_id
+        self.per_code.check(key)
+        command: Any = None
+        if second_factor.looks_like_a_code(code):
+            step = second_factor.matching_step(found.totp_secret, code, self.clock())
+            command = c.UseTotpCode(user.user_id, step) if step is not None else None
+        else:
+            digests = (found.recovery_digests or "").split()
+            number = second_factor.recovery_number(digests, code)
+            command = c.UseRecoveryCode(user.user_id, number) if number is not None else None
+        if command is None:
+            self.per_code.failed(key)
+            raise CodeRefused(_WRONG_CODE)
+        self._execute(user.user_id, [command])
+        self.per_code.succeeded(key)
+        return "password+totp" if isinstance(command, c.UseTotpCode) else "password+recovery_code"
+
+    def _enrolment_secret(self, user: User, sealed: str) -> str | None:
+        if sealed.split(".")[1:2] != [user.user_id]:
+            return None  # sealed for someone else
+        try:
+            secret = self._vault.open(sealed, "enrolment", "totp_secret")
+        except (SubjectErasedError, DecryptionError):
+            return None
+        return secret if isinstance(secret, str) else None
+
+    # --- API tokens ---------------------------------------------------------------------
+
+    def issue_token(
+        self, user: User, name: str, scope: str = "full", days: int = 90
+    ) -> IssuedToken:
+        """A new API token for the user, of `scope` ("read" or "full"), ending in `days`
+        days; its secret is returned once."""
         token_id = secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
-        self._execute(user.user_id, [c.IssueToken(user.user_id, token_id, name, _digest(secret))])
-        return IssuedToken(token_id, name.strip(), f"{TOKEN_PREFIX}_{token_id}_{secret}")
+        ends = self.clock() + timedelta(days=days)
+        issue = c.IssueToken(user.user_id, token_id, name, _digest(secret), scope, ends.isoformat())
+        self._execute(user.user_id, [issue])
+        presented = f"{TOKEN_PREFIX}_{token_id}_{secret}"
+        return IssuedToken(token_id, name.strip(), presented, scope, ends)
 
     def revoke_token(self, user: User, token_id: str) -> None:
         """Stop a token working at once."""
@@ -244,7 +381,14 @@ class AccountService:
     def tokens_of(self, user: User) -> list[dict[str, Any]]:
         """The user's tokens (never their secrets), newest first."""
         query = (
-            sa.select(tokens.c.token_id, tokens.c.name, tokens.c.created_at, tokens.c.revoked_at)
+            sa.select(
+                tokens.c.token_id,
+                tokens.c.name,
+                tokens.c.created_at,
+                tokens.c.revoked_at,
+                tokens.c.scope,
+                tokens.c.expires_at,
+            )
             .where(tokens.c.user_id == user.user_id)
             .order_by(tokens.c.created_at.desc())
         )
@@ -266,25 +410,29 @@ class AccountService:
             )
         finally:
             self._emails.release(user_id)
+            self.sessions.end_all(user_id)
         if recorded:
             self._projections.wait_until(recorded[-1].position, ["accounts"])
         return bool(recorded)
 
-    def user_for_token(self, presented: str) -> User | None:
-        """The user a bearer token belongs to, if it is genuine and not revoked."""
+    def user_for_token(self, presented: str) -> TokenUse:
+        """Whom a bearer token signs in, and with what scope, if it is genuine, not revoked
+        and not past its end; a genuine token past its end says when it ended."""
         parts = presented.split("_", 2)
         if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
-            return None
-        query = sa.select(tokens.c.user_id, tokens.c.token_hash).where(
-            tokens.c.token_id == parts[1], tokens.c.revoked_at.is_(None)
-        )
+            return TokenUse(None)
+        query = sa.select(
+            tokens.c.user_id, tokens.c.token_hash, tokens.c.scope, tokens.c.expires_at
+        ).where(tokens.c.token_id == parts[1], tokens.c.revoked_at.is_(None))
         with self._engine.connect().execution_options(read_only=True) as conn:
             row = conn.execute(query).first()
         if row is None or row.token_hash is None:
-            return None
+            return TokenUse(None)
         if not hmac.compare_digest(row.token_hash, _digest(parts[2])):
-            return None
-        return self.user(row.user_id)
+            return TokenUse(None)
+        if row.expires_at is not None and row.expires_at <= self.clock():
+            return TokenUse(None, row.scope, row.expires_at)
+        return TokenUse(self.user(row.user_id), row.scope)
 
     # --- plumbing -----------------------------------------------------------------------
 

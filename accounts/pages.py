@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
 
 from flask import (
     Blueprint,
@@ -19,14 +18,15 @@ from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from . import token_pages
-from .auth import account_service, current_user, page_allows
+from . import login_steps, token_pages
+from .auth import account_service, current_user, page_allows, session_secret
 from .errors import InvalidAccount, InvalidLink, LoginFailed, NotVerified, TooManyAttempts
 from .schemas import ENTER_EMAIL, ENTER_PASSWORD, PASSWORD_HINT, EmailSchema, SignUpSchema
 
 CONFIRM = "Enter your password, to confirm that it is you."
 bp = Blueprint("account_pages", __name__, template_folder="templates")
 token_pages.register(bp)
+login_steps.register(bp)
 
 
 @bp.context_processor
@@ -87,26 +87,34 @@ def login() -> ResponseReturnValue:
         errors = _missing(values["email"], request.form.get("password", ""))
         user = None if errors else _logged_in(values["email"], errors)
         if user is not None:
-            session.clear()
-            session["user_id"] = user.user_id
-            session.permanent = True
-            home = {
-                "owner": "owner_pages.dashboard",
-                "investigator": "canvass_pages.canvasses",
-                "supervisor": "canvass_pages.canvasses",
-                "auditor": "audit_pages.search",
-            }.get(user.role, "home.index")
-            return redirect(_safe_next(values["next"]) or url_for(home))
-    page = render_template("accounts/login.html", values=values, errors=errors)
+            return login_steps.after_password(user, values["next"])
+    banner = current_app.config.get("LOGIN_BANNER")
+    page = render_template("accounts/login.html", values=values, errors=errors, banner=banner)
     return page, 401 if errors else 200
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Forget the session."""
+    """End this browser's session on the server (a copy of its cookie is void too)."""
+    if secret := session_secret():
+        account_service().end_session(secret)
     session.clear()
     flash("You are logged out.")
     return redirect(url_for("home.index"))
+
+
+@bp.route("/account/sessions", methods=["GET", "POST"])
+@page_allows("account.own")
+def sessions() -> ResponseReturnValue:
+    """Log out everywhere: end every session of the account, this browser's and all others."""
+    if request.method == "POST":
+        user = current_user()
+        assert user is not None
+        account_service().end_every_session(user)
+        session.clear()
+        flash("You are logged out everywhere: every browser must log in again.")
+        return redirect(url_for("account_pages.login"))
+    return render_template("accounts/sessions.html")
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -206,14 +214,6 @@ def _missing(email: str, password: str) -> dict[str, list[str]]:
     """What a login form sent without: each empty field, told what to enter."""
     errors = {"email": [ENTER_EMAIL]} if not email.strip() else {}
     return errors | ({"password": [ENTER_PASSWORD]} if not password else {})
-
-
-def _safe_next(target: str) -> str | None:
-    """Only a path on this site, so a link cannot send people elsewhere after login."""
-    parsed = urlparse(target)
-    if target.startswith("/") and not target.startswith("//") and not parsed.netloc:
-        return target
-    return None
 
 
 def _messages(messages: Any) -> dict[str, list[str]]:

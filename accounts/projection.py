@@ -1,6 +1,7 @@
 """The accounts' read model: users (for login and display) and their API tokens.
 
-A user's email, name and password hash are sealed together for them in one `private`
+A user's email, name, password hash and second factor (TOTP secret, digests of the recovery
+codes) are sealed together for them in one `private`
 column (row id = user id), so deleting their key erases every copy, live or dead; role,
 agency, verification and times stay in clear for authorization and retention.
 """
@@ -35,6 +36,8 @@ users = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("erase_after", UtcDateTime()),  # set by a notice to an inactive owner
+    # raised by every SessionsEnded: sessions begun at an older epoch no longer count
+    sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"),
 )
 
 tokens = sa.Table(
@@ -46,6 +49,8 @@ tokens = sa.Table(
     sa.Column("token_hash", sa.String(64)),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("revoked_at", UtcDateTime()),
+    sa.Column("scope", sa.String(8), nullable=False, server_default="full"),
+    sa.Column("expires_at", UtcDateTime()),  # None: a token made before tokens expired
 )
 
 
@@ -87,14 +92,17 @@ class AccountsProjection:
         elif isinstance(event, e.EmailVerified):
             conn.execute(users.update().where(mine).values(verified=True, updated_at=at))
         elif isinstance(event, e.PasswordSet):
-            sealed = conn.execute(sa.select(users.c.private).where(mine)).scalar()
-            personal = open_row(self._vault, sealed, TABLE, event.user_id)
-            changes: dict[str, Any] = {"updated_at": at}
-            if personal is not None and event.password_hash is not None:
-                personal["password_hash"] = event.password_hash
-                changes["private"] = self._seal(event.user_id, personal)
-            conn.execute(users.update().where(mine).values(**changes))
-        elif isinstance(event, e.TokenIssued):
+            self._reseal(conn, event.user_id, at, {"password_hash": event.password_hash})
+        elif isinstance(event, e.SecondFactorEnrolled):
+            changed = {"totp_secret": event.totp_secret, "recovery_digests": event.recovery_digests}
+            self._reseal(conn, event.user_id, at, changed)
+        elif isinstance(event, e.TokenIssued | e.ApiTokenIssued):
+            terms: dict[str, Any] = {}
+            if isinstance(event, e.ApiTokenIssued):
+                terms = {
+                    "scope": event.scope,
+                    "expires_at": datetime.fromisoformat(event.expires_at),
+                }
             conn.execute(
                 tokens.insert().values(
                     token_id=event.token_id,
@@ -102,12 +110,16 @@ class AccountsProjection:
                     name=event.name,
                     token_hash=event.token_hash,
                     created_at=at,
+                    **terms,
                 )
             )
         elif isinstance(event, e.TokenRevoked):
             conn.execute(
                 tokens.update().where(tokens.c.token_id == event.token_id).values(revoked_at=at)
             )
+        elif isinstance(event, e.SessionsEnded):
+            epoch = users.c.session_epoch + 1
+            conn.execute(users.update().where(mine).values(session_epoch=epoch))
         elif isinstance(event, e.ErasureNoticeSent):  # not activity: updated_at stays
             when = datetime.fromisoformat(event.erase_after)
             conn.execute(users.update().where(mine).values(erase_after=when))
@@ -116,6 +128,18 @@ class AccountsProjection:
         elif isinstance(event, e.AccountErased):
             conn.execute(tokens.delete().where(tokens.c.user_id == event.user_id))
             conn.execute(users.delete().where(mine))
+
+    def _reseal(
+        self, conn: sa.Connection, user_id: str, at: datetime, changed: dict[str, Any]
+    ) -> None:
+        """Change some of the account's sealed fields (none, once they are erased)."""
+        mine = users.c.user_id == user_id
+        sealed = conn.execute(sa.select(users.c.private).where(mine)).scalar()
+        personal = open_row(self._vault, sealed, TABLE, user_id)
+        changes: dict[str, Any] = {"updated_at": at}
+        if personal is not None and all(value is not None for value in changed.values()):
+            changes["private"] = self._seal(user_id, personal | changed)
+        conn.execute(users.update().where(mine).values(**changes))
 
     def _seal(self, user_id: str, personal: dict[str, Any]) -> str | None:
         """The personal columns sealed for the user; None when their fields are already

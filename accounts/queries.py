@@ -1,6 +1,6 @@
 """Reading accounts: the clear columns of `accounts_users` with the sealed ones opened.
 
-The email, name and password hash of an account are sealed for its user; only these
+The email, name, password hash and second factor of an account are sealed for its user; only these
 functions open them, so that the rest of the service never reads a personal column.
 """
 
@@ -33,6 +33,8 @@ class Account:
     created_at: datetime
     updated_at: datetime
     erase_after: datetime | None
+    totp_secret: str | None = None
+    recovery_digests: str | None = None
 
 
 def account(engine: sa.Engine, vault: KeyVault, user_id: str) -> Account | None:
@@ -84,4 +86,6 @@ def _opened(vault: KeyVault, row: Any) -> Account:
         row.created_at,
         row.updated_at,
         row.erase_after,
+        personal.get("totp_secret"),
+        personal.get("recovery_digests"),
     )

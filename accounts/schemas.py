@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from validation.fields import Text
 from validation.text import allowed_pattern
 
-from .decider import MAX_EMAIL, MAX_NAME, MAX_TOKEN_NAME
+from .decider import MAX_EMAIL, MAX_NAME, MAX_TOKEN_NAME, TOKEN_SCOPES
 from .passwords import MAX_LENGTH, MIN_LENGTH
 
 # The rule for a new password, said the same way in the form's hint, its error and the API
@@ -87,10 +87,32 @@ class NewPasswordSchema(Schema):
     password = _new_password()
 
 
+TOKEN_SCOPE = "Choose read (the token may only read) or full (it may do all your account can)."
+TOKEN_DAYS = "How many days the token works, a whole number from 1 (the default is set here)."
+
+
 class LoginForTokenSchema(Schema):
     email = asked_text(MAX_EMAIL, ENTER_EMAIL)
     password = _password()
     name = _text(MAX_TOKEN_NAME, metadata={"example": "My laptop"})
+    scope = fields.String(
+        load_default="full",
+        validate=validate.OneOf(TOKEN_SCOPES, error=TOKEN_SCOPE),
+        metadata={"description": TOKEN_SCOPE},
+    )
+    code = Text(
+        40,
+        0,
+        load_default=None,
+        metadata={"description": "The 6-digit code of your app, or a recovery code (staff)."},
+    )
+    expires_in_days = fields.Integer(
+        load_default=None,
+        strict=True,
+        validate=validate.Range(min=1, max=36_500, error=TOKEN_DAYS),
+        error_messages={"invalid": TOKEN_DAYS},
+        metadata={"description": TOKEN_DAYS},
+    )
 
 
 class ErasureSchema(Schema):
@@ -105,6 +127,8 @@ class IssuedTokenSchema(Schema):
     token_id = fields.String()
     name = fields.String()
     token = fields.String(metadata={"description": "The secret, shown this once only."})
+    scope = fields.String(metadata={"description": "read or full"})
+    expires_at = fields.DateTime(metadata={"description": "When the token stops working."})
 
 
 class TokenSchema(Schema):
@@ -112,6 +136,8 @@ class TokenSchema(Schema):
     name = fields.String()
     created_at = fields.DateTime()
     revoked_at = fields.DateTime(allow_none=True)
+    scope = fields.String()
+    expires_at = fields.DateTime(allow_none=True)
 
 
 class TokenListSchema(Schema):

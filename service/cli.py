@@ -253,7 +253,8 @@ accounts_cli = AppGroup("accounts", help="Manage staff accounts.")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", help="The person's name (default: from the address).")
 def accounts_create(role: str, agency: str, email: str, display_name: str | None) -> None:
-    """Create a staff account; the person chooses a password through an emailed link."""
+    """Create a staff account; the person chooses a password through an emailed link and
+    sets up a second factor (an authenticator app) at their first login."""
     display_name = display_name or email.split("@")[0].replace(".", " ").title()
     try:
         given = StaffAccountSchema().load(
@@ -274,7 +275,10 @@ def accounts_create(role: str, agency: str, email: str, display_name: str | None
     except AccountExists:
         raise click.ClickException("An account with this email address exists already.") from None
     sent = services().outbox.send_pending()
-    click.echo(f"Created the {role} account at {agency}; {sent} email(s) sent.")
+    click.echo(
+        f"Created the {role} account at {agency}; {sent} email(s) sent. They set up a second "
+        "factor (an authenticator app) when they first log in."
+    )
 
 
 outbox_cli = AppGroup("outbox", help="Email waiting to be sent.")

@@ -69,6 +69,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "HSTS_SECONDS": 0,  # Strict-Transport-Security max-age; 0: not sent (HTTPS not yet sure)
         "SESSION_COOKIE_SECURE": False,  # set to true behind HTTPS
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "SESSION_IDLE_MINUTES": 30,  # a signed-in browser unused this long must log in again
+        "SESSION_MAX_HOURS": 8,  # ...and every session ends this long after its login
+        "MFA_REQUIRED_FOR": "staff",  # who must sign in with a second factor: staff, everyone
+        "LOGIN_BANNER": None,  # the agency's use notice, shown above the login form
+        "API_TOKEN_DAYS": 90,  # how long a new API token works unless its maker says less
+        "API_TOKEN_MAX_DAYS": 365,  # the longest a token may be asked to work
         "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "API_TITLE": "Camera registry and video canvass",
@@ -140,6 +146,12 @@ PARSERS: dict[str, kinds.Parse] = {
     "HSTS_SECONDS": kinds.whole_number(0, 63_072_000, 31_536_000),
     "SESSION_COOKIE_SECURE": kinds.switch,
     "PERMANENT_SESSION_LIFETIME": kinds.whole_number(60, 366 * 86_400, 8 * 3600),
+    "SESSION_IDLE_MINUTES": kinds.whole_number(1, 1440, 30),
+    "SESSION_MAX_HOURS": kinds.whole_number(1, 720, 8),
+    "MFA_REQUIRED_FOR": kinds.one_of("staff", "everyone"),
+    "LOGIN_BANNER": kinds.optional(kinds.notice),
+    "API_TOKEN_DAYS": kinds.whole_number(1, 3650, 90),
+    "API_TOKEN_MAX_DAYS": kinds.whole_number(1, 3650, 365),
     "WTF_CSRF_TIME_LIMIT": kinds.optional(kinds.whole_number(60, 366 * 86_400, 3600)),
     "MAX_CONTENT_LENGTH": kinds.whole_number(1024, 2**40, 1024 * 1024),
     "CHECKPOINT_ORIGIN": kinds.optional(kinds.log_origin),
@@ -220,6 +232,12 @@ def _check_together(config: Mapping[str, Any]) -> None:
         raise ConfigurationError(
             f"{ENV_PREFIX}_SMTP_PASSWORD is set without {ENV_PREFIX}_SMTP_USERNAME; "
             "set both, or neither."
+        )
+    if config["API_TOKEN_DAYS"] > config["API_TOKEN_MAX_DAYS"]:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}_API_TOKEN_DAYS ({config['API_TOKEN_DAYS']}) is longer than "
+            f"{ENV_PREFIX}_API_TOKEN_MAX_DAYS ({config['API_TOKEN_MAX_DAYS']}); "
+            "make it shorter, or allow longer tokens."
         )
     if config["SESSION_COOKIE_SAMESITE"] == "None" and not config["SESSION_COOKIE_SECURE"]:
         raise ConfigurationError(

@@ -93,6 +93,16 @@ def text(value: Any) -> str:
     return value
 
 
+def notice(value: Any) -> str:
+    """A short text shown to people, such as a use notice: one line of at most 2000 characters."""
+    shown = text(value)
+    if not shown.strip():
+        raise WrongValue("it is empty; write the notice, or leave the setting unset.")
+    if len(shown) > 2000:
+        raise WrongValue(f"it has {len(shown)} characters; keep it to 2000.")
+    return shown.strip()
+
+
 def secret(value: Any) -> str:
     """One line of text that is never repeated in a message."""
     if not isinstance(value, str) or not value or _CONTROL.search(value):

@@ -60,6 +60,7 @@ PAGES = [
     ("owner", "requests", "/my-requests"),
     ("owner", "who saw my data", "/my-data"),
     ("owner", "delete account", "/account/delete"),
+    ("owner", "log out everywhere", "/account/sessions"),
     ("investigator", "canvasses", "/canvasses"),
     ("investigator", "new canvass", "/canvasses/new"),
     ("investigator", "canvass", "/canvasses/{canvass}"),

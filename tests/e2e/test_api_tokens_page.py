@@ -14,6 +14,7 @@ from tests.e2e.test_canvass_api import staff
 from tests.e2e.test_owner_pages import csrf_of, post_form
 from tests.support.city import STAFF_PASSWORD
 from tests.support.live_server import serving
+from tests.support.sign_in import next_code
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -31,7 +32,8 @@ def desk(app, client, cli, mailbox):
 
 
 def made(desk, name: str):
-    return post_form(desk, "/tokens", {"name": name})
+    code = next_code(desk.application, "aud.ray@sfpd.example")
+    return post_form(desk, "/tokens", {"name": name, "password": STAFF_PASSWORD, "code": code})
 
 
 def secret_of(page: str) -> str:

@@ -23,6 +23,7 @@ PUBLIC = {
     "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
     "account_pages.signup", "account_pages.signup_sent", "account_pages.verify_email",
     "account_pages.login", "account_pages.logout", "account_pages.forgot_password",
+    "account_pages.code", "account_pages.enrol",
     "account_pages.set_password", "account_pages.keep_account",
     "accounts.sign_up", "accounts.verify", "accounts.request_reset", "accounts.set_password",
     "accounts.create_token",

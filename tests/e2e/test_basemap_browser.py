@@ -9,6 +9,7 @@ import pytest
 from tests.e2e.test_canvass_api import staff
 from tests.e2e.test_owner_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, pytestmark  # noqa: F401
 from tests.support.live_server import serving
+from tests.support.sign_in import type_code
 
 DETECTIVE = "det.lee@sfpd.example"
 CITY_HALL = [37.7793, -122.4193]
@@ -105,6 +106,7 @@ def test_the_public_and_a_detectives_map_draw_the_city_streets_and_ask_only_the_
         page.get_by_label("Email address").fill(DETECTIVE)
         page.get_by_label("Password").fill("a staff passphrase")
         page.get_by_role("button", name="Log in").click()
+        type_code(page, app, DETECTIVE)
         page.get_by_role("heading", name="Canvasses").wait_for()
         page.goto(f"{base_url}/canvasses/new")
         drawn_streets(page, "canvass-form-street", CITY_HALL, 16)

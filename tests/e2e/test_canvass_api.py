@@ -13,6 +13,7 @@ from registry.geodesy import Point
 from registry.importing import import_sites, read_file
 from registry.queries import cameras_within
 from tests.e2e.test_owner_journey_api import link_token, sign_up_and_verify
+from tests.support.sign_in import enrol, next_code
 
 SAN_FRANCISCO = (37.70, -122.52, 37.83, -122.35)
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -74,8 +75,11 @@ def staff(cli, client, mailbox, role, agency, email):
     )
     confirm = {"token": link_token(mailbox.to(email)[-1]), "password": "a staff passphrase"}
     assert client.post("/api/v1/password-reset/confirm", json=confirm).status_code == 200
+    enrol(client.application, email, "a staff passphrase")  # at the first login, as staff must
+    code = next_code(client.application, email)
     issued = client.post(
-        "/api/v1/tokens", json={"email": email, "password": "a staff passphrase", "name": "desk"}
+        "/api/v1/tokens",
+        json={"email": email, "password": "a staff passphrase", "name": "desk", "code": code},
     )
     return {"Authorization": f"Bearer {issued.get_json()['token']}"}
 

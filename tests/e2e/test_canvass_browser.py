@@ -24,6 +24,7 @@ from tests.e2e.test_canvass_journey import busy_incident, camera_for
 from tests.e2e.test_owner_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, pytestmark  # noqa: F401
 from tests.e2e.test_owner_journey_api import sign_up_and_verify
 from tests.smtp import free_port
+from tests.support.sign_in import type_code
 from tests.unit.test_footage_store import mp4
 
 DETECTIVE = "det.lee@sfpd.example"
@@ -93,6 +94,7 @@ def test_a_canvass_from_the_map_to_the_case_package_in_a_browser(
     page.get_by_label("Email address").fill(DETECTIVE)
     page.get_by_label("Password").fill("a staff passphrase")
     page.get_by_role("button", name="Log in").click()
+    type_code(page, app, DETECTIVE)
     page.get_by_role("heading", name="Canvasses").wait_for()
 
     # The form: the incident by its coordinates, the area drawn corner by corner on the map.
@@ -218,6 +220,7 @@ def test_a_canvass_from_the_map_to_the_case_package_in_a_browser(
     audit.get_by_label("Email address").fill(AUDITOR)
     audit.get_by_label("Password").fill("a staff passphrase")
     audit.get_by_role("button", name="Log in").click()
+    type_code(audit, app, AUDITOR)
     audit.get_by_role("heading", name="Access log of SFPD").wait_for()
     audit.get_by_label("Case number").fill("181-004512")
     audit.get_by_role("button", name="Search").click()

@@ -11,6 +11,7 @@ from datetime import timedelta
 from registry.geodesy import Point, distance_m
 from tests.e2e.test_canvass_browser import DETECTIVE, browser, live_server  # noqa: F401
 from tests.e2e.test_owner_browser import ARTIFACTS, pytestmark  # noqa: F401
+from tests.support.sign_in import next_code, type_code
 
 SALINAS = "1531 McKinnon St, Salinas"
 
@@ -37,11 +38,12 @@ def gazetteer_near(cli, shared_data, tmp_path, incident):
     return f"{nearest['number']} {nearest['street']}, San Francisco"
 
 
-def log_in(page, base):
+def log_in(page, base, app):
     page.goto(f"{base}/login")
     page.get_by_label("Email address").fill(DETECTIVE)
     page.get_by_label("Password").fill("a staff passphrase")
     page.get_by_role("button", name="Log in").click()
+    type_code(page, app, DETECTIVE)
     page.get_by_role("heading", name="Canvasses").wait_for()
 
 
@@ -70,7 +72,7 @@ def test_the_last_placing_wins_and_a_circle_canvass_maps_and_logs_a_visit(
     page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    log_in(page, base)
+    log_in(page, base, app)
     page.get_by_role("link", name="Open a canvass").click()
     page.locator("#canvass-map.ready").wait_for()  # the form's script has taken over Enter
 
@@ -153,6 +155,7 @@ def test_the_last_placing_wins_and_a_circle_canvass_maps_and_logs_a_visit(
 
 
 def test_a_polygon_canvass_opened_by_keyboard_alone_on_a_phone(
+    app,
     live_server,  # noqa: F811
     browser,  # noqa: F811
 ):
@@ -163,6 +166,8 @@ def test_a_polygon_canvass_opened_by_keyboard_alone_on_a_phone(
     page.get_by_label("Email address").fill(DETECTIVE)
     page.get_by_label("Password").fill("a staff passphrase")
     page.get_by_label("Password").press("Enter")
+    page.get_by_label("Code", exact=True).fill(next_code(app, DETECTIVE))
+    page.get_by_label("Code", exact=True).press("Enter")
     page.get_by_role("heading", name="Canvasses").wait_for()
     page.goto(f"{base}/canvasses/new")
 

@@ -91,7 +91,7 @@ def test_a_bad_visit_is_refused_naming_the_field(app, client, neighbourhood, cha
 
 
 def test_the_printable_report_shows_the_case_without_owners(app, client, mailbox, neighbourhood):  # noqa: F811
-    from tests.e2e.test_owner_pages import csrf_of
+    from tests.support.sign_in import sign_in
 
     _, detective = neighbourhood
     path, _ = open_and_dispatch(client, detective)
@@ -99,15 +99,7 @@ def test_the_printable_report_shows_the_case_without_owners(app, client, mailbox
     canvass_id = path.rsplit("/", 1)[-1]
     assert client.get(f"/canvasses/{canvass_id}/report").status_code == 302  # log in first
 
-    page = client.get("/login").get_data(as_text=True)
-    client.post(
-        "/login",
-        data={
-            "csrf_token": csrf_of(page),
-            "email": "det.lee@sfpd.example",
-            "password": "a staff passphrase",
-        },
-    )
+    sign_in(client, "det.lee@sfpd.example", "a staff passphrase")
     report = client.get(f"/canvasses/{canvass_id}/report").get_data(as_text=True)
     assert "Video canvass, case 181-004512" in report
     assert "Candidate cameras (3)" in report and "3 request(s)" in report

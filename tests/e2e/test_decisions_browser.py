@@ -12,6 +12,7 @@ from tests.e2e.test_canvass_api import canvass_body, staff
 from tests.e2e.test_canvass_requests import AT, INCIDENT
 from tests.e2e.test_owner_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, pytestmark  # noqa: F401
 from tests.support.live_server import serving
+from tests.support.sign_in import next_code
 
 SUPERVISOR = "sgt.kim@sfpd.example"
 REASON = "The area takes in the whole district; draw it along the escape route instead."
@@ -53,6 +54,9 @@ def test_a_supervisor_denies_a_canvass_with_a_reason_using_only_the_keyboard(app
         page.keyboard.type(SUPERVISOR)
         tab_to(page, page.get_by_label("Password"))
         page.keyboard.type("a staff passphrase")
+        page.keyboard.press("Enter")
+        tab_to(page, page.get_by_label("Code", exact=True))
+        page.keyboard.type(next_code(app, SUPERVISOR))
         page.keyboard.press("Enter")
         approvals = page.get_by_role("link", name="Approvals")
         approvals.wait_for()

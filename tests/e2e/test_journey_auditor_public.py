@@ -23,6 +23,7 @@ from tests.e2e.test_owner_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, py
 from tests.e2e.test_owner_journey_api import link_token, sign_up_and_verify
 from tests.support.city import CAMERA, CANVASS, STAFF_PASSWORD, City, bearer, settle
 from tests.support.live_server import serving
+from tests.support.sign_in import next_code, type_code
 
 VERIFY = Path(sys.executable).parent / "canvass-verify"  # the console script the wheel installs
 SAN_FRANCISCO = ZoneInfo("America/Los_Angeles")
@@ -109,6 +110,7 @@ def test_an_auditor_at_a_desk_checks_who_saw_what_and_proves_the_log(
         page.get_by_label("Email address").fill(AUDITOR)
         page.get_by_label("Password").fill(STAFF_PASSWORD)
         page.get_by_role("button", name="Log in").click()
+        type_code(page, app, AUDITOR)
         page.get_by_role("heading", name="Access log of SFPD").wait_for()
         snapshot(page, "auditor", 1, "access-log")
 
@@ -181,6 +183,8 @@ def test_an_auditor_at_a_desk_checks_who_saw_what_and_proves_the_log(
 
         page.goto(f"{base_url}/tokens")
         page.get_by_label("Name of the token").fill("verifier on the audit laptop")
+        page.get_by_label("Your password").fill(STAFF_PASSWORD)  # a token needs both, always
+        page.get_by_label("Code from your authenticator app").fill(next_code(app, AUDITOR))
         page.get_by_role("button", name="Make the token").click()
         page.get_by_role("heading", name="Your new token “verifier on the audit laptop”").wait_for()
         token = page.get_by_label("The token", exact=True).input_value()

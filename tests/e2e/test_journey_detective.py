@@ -22,7 +22,7 @@ from tests.e2e.test_owner_journey_api import link_token
 from tests.support.accessibility import check, report
 from tests.support.address_points import eas_slice
 from tests.support.live_server import serving
-from tests.support.sign_in import sign_in
+from tests.support.sign_in import sign_in, type_code
 from tests.unit.test_footage_store import mp4
 
 DETECTIVE = "det.lee@sfpd.example"
@@ -82,7 +82,7 @@ class Shots:
         page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
-def signed_in(browser, base_url, email):
+def signed_in(browser, base_url, email, app):
     """A desk browser of its own, signed in as `email`; its page and the page errors seen."""
     context = browser.new_context(viewport=DESK, accept_downloads=True)
     page = context.new_page()
@@ -92,6 +92,7 @@ def signed_in(browser, base_url, email):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    type_code(page, app, email)
     page.get_by_role("button", name="Log out").wait_for()
     return page, errors
 
@@ -122,8 +123,8 @@ def test_a_detective_changes_a_canvass_sent_back_and_follows_it_to_the_report(
     base_url, _, nearest = city
     address = nearest["address"]
     shot = Shots()
-    desk, desk_errors = signed_in(browser, base_url, DETECTIVE)
-    office, office_errors = signed_in(browser, base_url, SUPERVISOR)
+    desk, desk_errors = signed_in(browser, base_url, DETECTIVE, app)
+    office, office_errors = signed_in(browser, base_url, SUPERVISOR, app)
 
     # The address typed in part, and the city's address chosen from the suggestions.
     desk.get_by_role("link", name="Open a canvass").click()
@@ -279,12 +280,12 @@ def test_a_detective_changes_a_canvass_sent_back_and_follows_it_to_the_report(
     assert desk_errors == [] and office_errors == []
 
 
-def test_a_polygon_drawn_by_clicks_is_denied_and_the_detective_reads_why(city, browser):
+def test_a_polygon_drawn_by_clicks_is_denied_and_the_detective_reads_why(app, city, browser):
     from playwright.sync_api import expect
 
     base_url, _, _ = city
-    desk, desk_errors = signed_in(browser, base_url, DETECTIVE)
-    office, office_errors = signed_in(browser, base_url, SUPERVISOR)
+    desk, desk_errors = signed_in(browser, base_url, DETECTIVE, app)
+    office, office_errors = signed_in(browser, base_url, SUPERVISOR, app)
     shot = Shots()
     shot.taken = 20  # after the first journey's
 

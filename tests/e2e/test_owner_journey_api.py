@@ -10,6 +10,7 @@ import pytest
 from registry.geodesy import Point
 from registry.queries import cameras_within
 from tests.support.mail import deliver_mail
+from tests.support.sign_in import enrol, next_code
 
 EMAIL = "maria.lopez@example.org"
 PASSWORD = "correct horse battery staple"
@@ -219,12 +220,14 @@ def test_staff_created_by_an_admin_choose_their_password_by_email(app, cli, clie
     assert "an investigator account for you at Salinas PD" in message.get_content()
     confirm = {"token": link_token(message), "password": "investigator passphrase"}
     assert client.post("/api/v1/password-reset/confirm", json=confirm).status_code == 200
+    enrol(app, "det.lee@salinas.example", "investigator passphrase")  # at the first login
     login = client.post(
         "/api/v1/tokens",
         json={
             "email": "det.lee@salinas.example",
             "password": "investigator passphrase",
             "name": "desk",
+            "code": next_code(app, "det.lee@salinas.example"),
         },
     )
     assert login.status_code == 201

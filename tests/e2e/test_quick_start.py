@@ -23,6 +23,7 @@ import pytest
 from service.demo import CANVASSES
 from tests.e2e.test_owner_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS
 from tests.smtp import free_port
+from tests.support.sign_in import set_up_in_browser
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 NEAR_AN_INCIDENT_M = 300
@@ -171,6 +172,7 @@ def test_the_detective_sees_the_demo_canvass_and_the_browser_asks_nothing_of_the
         page.get_by_label("Email").fill("detective@sfpd.example.org")
         page.get_by_label("Password").fill(password.group(1))
         page.get_by_role("button", name=re.compile("log in|sign in", re.I)).click()
+        set_up_in_browser(page)  # staff set up their second factor at the first login
         page.wait_for_url(f"{base}/canvasses")
         page.get_by_role("link", name=re.compile("180915634")).first.click()
         page.wait_for_load_state("networkidle")
