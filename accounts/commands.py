@@ -89,6 +89,11 @@ class UseRecoveryCode:
 
 
 @dataclass(frozen=True)
+class RecordFailedCode:
+    user_id: str
+
+
+@dataclass(frozen=True)
 class SendErasureNotice:
     user_id: str
     erase_after: str
@@ -118,6 +123,7 @@ AccountCommand = (
     | EnrolSecondFactor
     | UseTotpCode
     | UseRecoveryCode
+    | RecordFailedCode
     | SendErasureNotice
     | KeepAccount
     | EraseAccount

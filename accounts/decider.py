@@ -89,6 +89,8 @@ def decide(command: c.AccountCommand, state: AccountState) -> list[e.AccountEven
         return [e.LoggedIn(command.user_id, command.method)]
     if isinstance(command, c.EndSessions):
         return _end_sessions(command, state)
+    if isinstance(command, c.RecordFailedCode):
+        return [e.SecondFactorFailed(command.user_id)]
     if isinstance(command, c.EnrolSecondFactor | c.UseTotpCode | c.UseRecoveryCode):
         return _second_factor(command, state)
     if command.token_id not in state.tokens:

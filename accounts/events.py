@@ -117,6 +117,12 @@ class RecoveryCodeUsed(AccountEvent):
 
 
 @dataclass(frozen=True)
+class SecondFactorFailed(AccountEvent):
+    """After the right password, a wrong code: what an auditor looks for when a password
+    may be known to someone else."""
+
+
+@dataclass(frozen=True)
 class ErasureNoticeSent(AccountEvent):
     """An owner inactive for long was told their data will be erased after a date."""
 
@@ -152,6 +158,7 @@ EVENT_TYPES: dict[str, type[AccountEvent]] = {
         SecondFactorEnrolled,
         TotpCodeUsed,
         RecoveryCodeUsed,
+        SecondFactorFailed,
         ErasureNoticeSent,
         AccountKept,
         AccountErased,

@@ -345,6 +345,7 @@ class AccountService:
             command = c.UseRecoveryCode(user.user_id, number) if number is not None else None
         if command is None:
             self.per_code.failed(key)
+            self._execute(user.user_id, [c.RecordFailedCode(user.user_id)])
             raise CodeRefused(_WRONG_CODE)
         self._execute(user.user_id, [command])
         self.per_code.succeeded(key)

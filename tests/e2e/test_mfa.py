@@ -100,6 +100,8 @@ def test_an_enrolled_person_logs_in_with_the_apps_code_after_the_password(app, d
     assert not is_signed_in(browser)
     wrong = send_code(browser, "123456")
     assert wrong.status_code == 401 and "That code is not right" in wrong.get_data(as_text=True)
+    types = [e.type for e in app.extensions["canvass"].store.read_all(limit=10_000)]
+    assert types[-1] == "SecondFactorFailed"  # for an auditor: someone knows the password
 
     signed = send_code(browser, next_code(app, DETECTIVE))
 
