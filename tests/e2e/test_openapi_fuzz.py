@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import schemathesis as st
 
+from accounts.permissions import roles_for
 from tests.e2e.test_canvass_api import canvass_body, staff
 from tests.e2e.test_owner_browser import ARTIFACTS
 from tests.e2e.test_owner_journey_api import EMAIL, PASSWORD, link_token, sign_up_and_verify
@@ -39,9 +40,12 @@ ENDINGS = {
 JSON = "application/json"
 REAL_ID_ODDS = 0.8
 EXAMPLES_PER_OPERATION = 10
-# Each run spends its budget (schemathesis stops there and reports what it found), so the
-# seven runs on a backend take a little over two minutes however fast the machine is.
-SECONDS_PER_ROLE, SECONDS_PER_ENDING = 25, 10
+# Each run spends its budget (schemathesis stops there and reports what it found): a role's
+# run on the operations it may perform (and the public ones), one run of an owner's token on
+# every operation it may not, and one for each ending; about ninety seconds a backend,
+# however fast the machine is.
+SECONDS_PER_ROLE, SECONDS_REFUSED, SECONDS_PER_ENDING = 15, 10, 6
+ROLES = ("owner", "investigator", "supervisor", "auditor")
 
 
 @pytest.fixture
@@ -218,20 +222,52 @@ def schemathesis(base_url, bearer, parameters, seconds, tmp_path, *operations) -
     return done.returncode, done.stdout + done.stderr
 
 
+def operations_by_role(app, raw) -> dict[str, set[str]]:
+    """Each documented operation ("METHOD /path/{param}", as schemathesis names it) under
+    the roles that may perform it, from the permission table the views declare; public ones
+    under every role."""
+    documented = {f"{method} {path}" for method, path, _ in operations(raw)}
+    allowed: dict[str, set[str]] = {role: set() for role in ROLES}
+    for rule in app.url_map.iter_rules():
+        method = next(m for m in ("GET", "POST", "PUT", "PATCH", "DELETE") if m in rule.methods)
+        name = f"{method} " + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        if name not in documented:
+            continue
+        action = getattr(app.view_functions[rule.endpoint], "required_action", None)
+        for role in roles_for(action) if action else ROLES:
+            if role in allowed:
+                allowed[role].add(name)
+    return allowed
+
+
+def test_each_role_is_fuzzed_on_every_documented_operation_it_may_perform(app, document):
+    raw, _ = document
+    allowed = operations_by_role(app, raw)
+    assert set().union(*allowed.values()) == {f"{m} {path}" for m, path, _ in operations(raw)}
+    assert "DELETE /api/v1/sites/{site_id}" in allowed["owner"] - allowed["investigator"]
+    assert "GET /api/v1/audit/access" in allowed["auditor"] - allowed["supervisor"]
+    assert "GET /readyz" in allowed["owner"] & allowed["auditor"]
+
+
 @pytest.mark.slow
 def test_no_request_of_any_role_breaks_the_service_or_its_document(
-    app, client, people, tmp_path, backend
+    app, client, people, document, tmp_path, backend
 ):
     tokens, ids = people
     login = {"email": EMAIL, "password": PASSWORD, "name": "spare"}
     spare = client.post("/api/v1/tokens", json=login).get_json()
     tokens["spare"] = {"Authorization": f"Bearer {spare['token']}"}  # the one to revoke
     ids["path.token_id"] = spare["token_id"]
-    ending = [name for names in ENDINGS.values() for name in names]
+    ending = {name for names in ENDINGS.values() for name in names}
+    allowed = operations_by_role(app, document[0])
+    everything = set().union(*allowed.values())
     runs = [
-        (role, SECONDS_PER_ROLE, [f"--exclude-name={name}" for name in ending])
-        for role in ("owner", "investigator", "supervisor", "auditor")
-    ] + [
+        (role, SECONDS_PER_ROLE, [f"--include-name={name}" for name in sorted(mine - ending)])
+        for role, mine in allowed.items()
+    ]
+    refused = sorted(everything - allowed["owner"] - ending)
+    runs.append(("owner-refused", SECONDS_REFUSED, [f"--include-name={name}" for name in refused]))
+    runs += [
         (f"{role}-ending", SECONDS_PER_ENDING, [f"--include-name={name}" for name in names])
         for role, names in ENDINGS.items()
     ]
@@ -239,7 +275,7 @@ def test_no_request_of_any_role_breaks_the_service_or_its_document(
     ARTIFACTS.mkdir(exist_ok=True)
     with serving(app) as base_url:
         for run, seconds, operations in runs:
-            bearer = tokens[run.removesuffix("-ending")]
+            bearer = tokens[run.partition("-")[0]]  # "owner-refused", "spare-ending": the role
             code, printed = schemathesis(base_url, bearer, ids, seconds, tmp_path, *operations)
             (ARTIFACTS / f"schemathesis-{backend}-{run}.txt").write_text(printed)
             if code != 0:
