@@ -11,6 +11,9 @@ import shapely
 from shapely.geometry import LineString, Point
 from shapely.geometry import Polygon as Shape
 
+from registry.geodesy import Point as GeoPoint
+from registry.geodesy import Polygon as GeoPolygon
+
 _WHERE = re.compile(r"\[(-?[\d.e+-]+) (-?[\d.e+-]+)\]")
 
 
@@ -42,7 +45,14 @@ def _corner_problem(number: int, corner: Sequence[float]) -> str | None:
 
 
 def _crossing(points: list[tuple[float, float]]) -> str | None:
-    ring = [(lon, lat) for lat, lon in points]
+    # Checked on the outline the search and the area rule use: each edge the short way
+    # round (across the 180th meridian where that is shorter), round a pole closed along it.
+    try:
+        outline = GeoPolygon([GeoPoint(lat, lon) for lat, lon in points]).outline
+    except ValueError:
+        return "The corners must not go round the world: draw a smaller area."
+    ring = [(lon, lat) for lat, lon in outline]
+    corners = len(points)
     shape = Shape(ring)
     if shape.convex_hull.area == 0:
         return "The corners lie on one line: they must enclose an area."
@@ -53,10 +63,10 @@ def _crossing(points: list[tuple[float, float]]) -> str | None:
     if where is None:
         return "The corners must enclose an area, with no edge crossing another."
     spot = Point(float(where.group(1)), float(where.group(2)))
-    at_corner = [n for n, xy in enumerate(ring, 1) if spot.distance(Point(xy)) < 1e-12]
+    at_corner = [n for n, xy in enumerate(ring[:corners], 1) if spot.distance(Point(xy)) < 1e-12]
     edges = [
         n
-        for n in range(1, len(ring) + 1)
+        for n in range(1, corners + 1)
         if LineString([ring[n - 1], ring[n % len(ring)]]).distance(spot) < 1e-9
     ]
     if at_corner:
@@ -64,7 +74,7 @@ def _crossing(points: list[tuple[float, float]]) -> str | None:
             f"The outline touches itself at corner {at_corner[0]}: "
             "draw the corners in order around the area, without crossing."
         )
-    named = " and ".join(f"from corner {n} to corner {n % len(ring) + 1}" for n in edges[:2])
+    named = " and ".join(f"from corner {n} to corner {n % corners + 1}" for n in edges[:2])
     return f"The edges {named} cross: draw the corners in order around the area, without crossing."
 
 

@@ -50,3 +50,23 @@ def test_a_bow_tie_is_refused_because_its_lobes_cancel_out_in_the_measured_area(
     square = Polygon([Point(lat, lon) for lat, lon in SQUARE])
     assert bow_tie.area_m2() < square.area_m2() / 100  # what the check protects policy from
     assert polygon_problem(BOW_TIE) is not None and polygon_problem(SQUARE) is None
+
+
+# A zigzag of six corners across the 180th meridian: simple the short way round, a tangle of
+# crossings if its longitudes were read as a flat map from -180 to 180.
+ACROSS_180 = [(0, 179.99), (0.001, -179.99), (0.002, 179.99), (0.003, -179.99), (0.004, -179.98)]
+ACROSS_180 = [*ACROSS_180, (0.004, 179.98)]
+
+
+def test_an_area_across_the_180th_meridian_is_checked_the_short_way_round():
+    assert polygon_problem(ACROSS_180) is None
+    square = [(0, 179.99), (0, -179.99), (0.01, -179.99), (0.01, 179.99)]
+    assert polygon_problem(square) is None
+    bow_tie = [square[0], square[2], square[1], square[3]]
+    assert polygon_problem(bow_tie).startswith("The edges from corner 1 to corner 2 and")
+
+
+def test_an_area_round_a_pole_is_simple_and_a_bow_tie_there_is_not():
+    round_the_pole = [(80, 0), (80, 90), (80, 180), (80, -90)]
+    assert polygon_problem(round_the_pole) is None
+    assert polygon_problem([(80, 0), (85, 90), (80, 90), (85, 0)]).startswith("The edges")
