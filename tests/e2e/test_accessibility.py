@@ -8,6 +8,7 @@ sideways (its document no wider than the window, tables included)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
@@ -35,8 +36,8 @@ def known_violations(rules: str, page: str):
 
 
 PAGES = [
-    # (who, page, address; {site}, {camera}, {canvass}, {waiting} and {token} filled from the
-    # city)
+    # (who, page, address; {site}, {camera}, {canvass}, {waiting}, {draft} and {token} filled
+    # from the city)
     ("public", "home", "/"),
     ("public", "public map", "/map"),
     ("public", "figures", "/transparency"),
@@ -65,6 +66,7 @@ PAGES = [
     ("investigator", "new canvass", "/canvasses/new"),
     ("investigator", "canvass", "/canvasses/{canvass}"),
     ("investigator", "report", "/canvasses/{canvass}/report"),
+    ("investigator", "change canvass", "/canvasses/{draft}/change"),
     ("supervisor", "approvals", "/approvals"),
     ("auditor", "access log search", "/audit"),
     ("auditor", "access log results", "/audit?case_number=181-004512"),
@@ -118,6 +120,11 @@ def city(tmp_path_factory) -> Iterator[dict]:
             json=CANVASS | {"case_number": "181-009988", "area": {"radius_m": 700}},
         ).get_json()["canvass_id"]
         client.post(f"/api/v1/canvasses/{waiting}/submit", headers=residents.investigator)
+        draft = client.post(
+            "/api/v1/canvasses",
+            headers=residents.investigator,
+            json=CANVASS | {"case_number": "181-009989"},
+        ).get_json()["canvass_id"]
         staff(cli, client, smtp.mailbox, "supervisor", "SFPD", "sup.two@sfpd.example")
         sessions = dict(residents.sessions)
         sessions["supervisor"] = signed_in_session(app, "sup.two@sfpd.example", STAFF_PASSWORD)
@@ -132,6 +139,7 @@ def city(tmp_path_factory) -> Iterator[dict]:
                     "camera": residents.cameras[0][1],
                     "canvass": residents.canvasses[0],
                     "waiting": waiting,
+                    "draft": draft,
                     "token": residents.request_token,
                 },
             }
@@ -201,6 +209,41 @@ def _assert_accessible(page, name: str, to_review: list) -> None:
     findings, undecided = accessibility.check(page)
     to_review += [(name, *item) for item in undecided]
     assert not findings, accessibility.report(name, page.url, findings)
+
+
+# Routes that answer with something other than a page: files, data for the pages' scripts,
+# health checks for the operator.
+NOT_PAGES = {
+    "account_pages.code": "the code after the password: axe checks it in test_mfa_browser",
+    "account_pages.enrol": "setting up a second factor: axe checks it in test_mfa_browser",
+    "address_pages.suggest": "suggestions for the address fields' script",
+    "assets.asset": "scripts, styles and map libraries",
+    "assets.basemap": "the basemap file, read by range requests",
+    "canvass_pages.export": "a CSV or GeoJSON download",
+    "canvass_pages.download_footage": "a footage file",
+    "canvass_pages.case_package": "the case package, a zip",
+    "canvass_pages.places": "the canvass form's address lookups, as JSON",
+    "owner_pages.download_sites": "an owner's own data, as JSON",
+    "health.healthz": "the operator's liveness check",
+    "health.readyz": "the operator's readiness check",
+    "static": "static files",
+}
+
+
+def test_every_page_of_the_service_is_checked(city):
+    """A page added without a line in PAGES fails here, so "every page" stays true."""
+    checked = {urlparse(path).path for _, _, path in PAGES}
+    pages_served = {
+        rule.rule: rule.endpoint
+        for rule in city["app"].url_map.iter_rules()
+        if "GET" in rule.methods
+        and not rule.rule.startswith(("/api/", "/static/"))
+        and rule.endpoint not in NOT_PAGES
+    }
+    placeholders = {rule: re.sub(r"<(?:\w+:)?(\w+)>", "{}", rule) for rule in pages_served}
+    written = {re.sub(r"{\w+}", "{}", path) for path in checked}
+    unchecked = sorted(rule for rule, shape in placeholders.items() if shape not in written)
+    assert not unchecked, f"pages no accessibility test loads: {unchecked}"
 
 
 @pytest.mark.parametrize(("who", "name", "path"), _params(PAGES))
