@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
@@ -28,9 +29,28 @@ from validation.paths import refuse_control_characters_in_path
 
 from . import cli, configuration, errors, file_modes, observability, openapi, security_headers
 from .assets import bp as assets_blueprint
+from .configuration import ConfigurationError
 from .health import blp as health_blueprint
 from .home import bp as home_blueprint
 from .wiring import build_services
+
+
+def instance_path() -> str:
+    """The folder of the database, the keys and the files: `CANVASS_INSTANCE_PATH`, or
+    `instance/` beside the code in a checkout of the source. An installed service has no
+    such place of its own, and never keeps them inside its environment, which an upgrade or
+    a rebuild replaces along with the key to every person's data."""
+    chosen = os.environ.get("CANVASS_INSTANCE_PATH", "").strip()
+    if chosen:
+        return str(Path(chosen).absolute())
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "setup.cfg").is_file() and (checkout / "service").is_dir():
+        return str(checkout / "instance")
+    raise ConfigurationError(
+        "CANVASS_INSTANCE_PATH is not set. An installed service keeps its database, keys and "
+        "files in a folder you choose, outside its Python environment (which an upgrade "
+        "replaces): set CANVASS_INSTANCE_PATH to it, for example /var/lib/camera-canvass."
+    )
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -38,7 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     `config` overrides the defaults and the `CANVASS_` environment variables.
     """
-    app = Flask(__name__, instance_path=os.environ.get("CANVASS_INSTANCE_PATH"))
+    app = Flask(__name__, instance_path=instance_path())
     configuration.load(app, config)
     observability.init_app(app)
     security_headers.init_app(app)

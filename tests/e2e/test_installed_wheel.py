@@ -156,6 +156,21 @@ def test_the_installed_wheel_migrates_and_serves_every_public_page(installed, tm
     assert "Traceback" not in output, output
 
 
+def test_the_installed_service_will_not_keep_its_keys_inside_its_environment(installed, tmp_path):
+    python = installed / "bin" / "python"
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}  # no CANVASS_INSTANCE_PATH
+    for command in (["-m", "flask", "--app", "wsgi", "db", "upgrade"], ["-c", "import wsgi"]):
+        done = subprocess.run(
+            [str(python), *command], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert done.returncode != 0, done.stdout
+        assert "CANVASS_INSTANCE_PATH is not set" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr, done.stderr
+    kept = [path for path in installed.rglob("*") if path.name in ("canvass.db", "keys")]
+    assert kept == [], kept  # nothing was made inside the environment
+    assert not (tmp_path / "instance").exists()
+
+
 def fetch(base: str, path: str) -> bytes:
     with urllib.request.urlopen(base + path, timeout=10) as response:
         return bytes(response.read())
