@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask, request
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
@@ -102,8 +103,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     errors.init_app(app)
     cli.init_app(app)
-    if app.config["RUN_SCHEDULER_IN_PROCESS"]:
+    if app.config["RUN_SCHEDULER_IN_PROCESS"] and not _in_a_command():
         from . import scheduler
 
-        scheduler.build(app, blocking=False).start()
+        scheduler.start_in_background(app)
     return app
+
+
+def _in_a_command() -> bool:
+    """Whether the app is being built for a command line command (`flask ... db upgrade`,
+    `scheduler run`), which never runs the in-process scheduler; `flask run` serves."""
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name != "run"

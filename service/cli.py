@@ -322,18 +322,25 @@ scheduler_cli = AppGroup("scheduler", help="Run the scheduled jobs (in one proce
 @scheduler_cli.command("run")
 @click.option("--once", is_flag=True, help="Run every job once, now, and exit.")
 def scheduler_run(once: bool) -> None:
-    """Run reminders, expiry and mail delivery on their schedule until stopped."""
+    """Run reminders, expiry and mail delivery on their schedule until stopped; of several
+    schedulers on one database, one runs the jobs and the others wait to take over."""
     from flask import current_app
 
     from . import scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:
-        for name, done in scheduler.run_once(app).items():
+        try:
+            ran = scheduler.run_once(app)
+        except scheduler.AnotherSchedulerLeads as leading:
+            raise click.ClickException(str(leading)) from None
+        for name, done in ran.items():
             click.echo(f"{name}: {done}")
         return
-    click.echo("Running scheduled jobs; Ctrl+C to stop.")
-    scheduler.build(app, blocking=True).start()
+    click.echo(
+        "Running scheduled jobs (or waiting while another scheduler runs them); Ctrl+C to stop."
+    )
+    scheduler.run_as_leader(app)
 
 
 audit_cli = AppGroup("audit", help="Signed checkpoints of the log.")

@@ -1,5 +1,7 @@
 """Scheduled jobs, run by exactly one process: `flask --app wsgi scheduler run`, or inside
-the web process when CANVASS_RUN_SCHEDULER_IN_PROCESS is set (development, quick start).
+the web server when CANVASS_RUN_SCHEDULER_IN_PROCESS is set (development, quick start),
+never inside another command. Of several schedulers started on one database, the one that
+holds the leader lock (`service.leader`) runs the jobs; the others wait to take over.
 
 Every job only dispatches idempotent work: running one twice changes nothing.
 """
@@ -7,6 +9,7 @@ Every job only dispatches idempotent work: running one twice changes nothing.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +24,7 @@ from audit.identity import LogIdentityError
 from events_store import ProjectionUnavailable
 from events_store.database import is_unavailable
 
+from .leader import LeaderLock, leader_lock, wait_to_lead
 from .wiring import Services
 
 log = logging.getLogger(__name__)
@@ -129,9 +133,63 @@ JOBS: list[tuple[str, int, Callable[[Services], int]]] = [
 ]
 
 
+LEAD_CHECK_SECONDS = 15
+
+
+class AnotherSchedulerLeads(RuntimeError):
+    """`run_once` while a scheduler runs the jobs."""
+
+
 def run_once(app: Flask) -> dict[str, int]:
-    """Run every job once, now; return what each did."""
-    return {name: _run(app, name, job) for name, _, job in JOBS}
+    """Run every job once, now, unless another scheduler leads; return what each did."""
+    lock = leader_lock(app.config["DATABASE_URL"])
+    if not lock.try_acquire():
+        raise AnotherSchedulerLeads(
+            "Another scheduler is running the jobs now, so they are not run a second time."
+        )
+    try:
+        return {name: _run(app, name, job) for name, _, job in JOBS}
+    finally:
+        lock.release()
+
+
+def run_as_leader(app: Flask, stop: threading.Event | None = None) -> None:
+    """Run the jobs on their schedule for as long as this process leads; wait to lead
+    again when the lock is lost (the database connection that held it gone); return when
+    `stop` is set."""
+    lock = leader_lock(app.config["DATABASE_URL"])
+    try:
+        while wait_to_lead(lock, stop):
+            scheduler = build(app, blocking=True)
+            scheduler.add_job(
+                _keep_lead,
+                "interval",
+                args=(lock, scheduler, stop),
+                seconds=LEAD_CHECK_SECONDS,
+                id="keep-lead",
+                max_instances=1,
+                coalesce=True,
+            )
+            scheduler.start()  # until the lead is lost or `stop` is set
+            if stop is not None and stop.is_set():
+                return
+    finally:
+        lock.release()
+
+
+def start_in_background(app: Flask) -> threading.Event:
+    """Run the scheduler in a thread of the web server; set the returned event to stop it."""
+    stop = threading.Event()
+    threading.Thread(target=run_as_leader, args=(app, stop), name="scheduler", daemon=True).start()
+    return stop
+
+
+def _keep_lead(lock: LeaderLock, scheduler: BaseScheduler, stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        scheduler.shutdown(wait=False)
+    elif not lock.still_held():
+        log.warning("this process lost the scheduler's lead; it stops its jobs and waits")
+        scheduler.shutdown(wait=False)
 
 
 def build(app: Flask, blocking: bool) -> BaseScheduler:
@@ -157,6 +215,7 @@ def build(app: Flask, blocking: bool) -> BaseScheduler:
 
 
 def _run(app: Flask, name: str, job: Callable[[Services], Any]) -> int:
+    log.debug("scheduled job %s runs", name)
     with app.app_context():
         try:
             done = int(job(app.extensions["canvass"]))
