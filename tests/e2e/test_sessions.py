@@ -80,6 +80,13 @@ def test_a_copied_cookie_signs_nobody_in_after_its_browser_logs_out(app, owner):
     assert is_sent_to_login(browser.get(PAGE))
 
 
+def test_every_page_of_a_signed_in_person_leads_to_log_out_everywhere(app, client, owner):
+    browser = browser_signed_in(app)
+    for page in ("/dashboard", "/my-requests", "/my-data"):
+        assert f'href="{PAGE}">Log out everywhere' in browser.get(page).get_data(as_text=True)
+    assert "Log out everywhere" not in client.get("/").get_data(as_text=True)  # not signed in
+
+
 def test_logging_out_one_browser_leaves_the_others_signed_in(app, owner):
     desk, laptop = browser_signed_in(app), browser_signed_in(app)
     post(desk, "/logout")
