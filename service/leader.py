@@ -25,6 +25,8 @@ WAIT_SECONDS = 5.0
 
 
 class LeaderLock(Protocol):
+    unreachable: bool  # the last try found no database, rather than another leader
+
     def try_acquire(self) -> bool:
         """Take the lock if nobody holds it; whether this process now holds it."""
 
@@ -65,6 +67,7 @@ class FileLock:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: IO[bytes] | None = None
+        self.unreachable = False
 
     def try_acquire(self) -> bool:
         if self._file is not None:
@@ -93,6 +96,7 @@ class AdvisoryLock:
     def __init__(self, libpq_url: str) -> None:
         self._url = libpq_url
         self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self.unreachable = False  # the last try found no database, rather than a leader
 
     def try_acquire(self) -> bool:
         if self._conn is not None and self.still_held():
@@ -101,7 +105,9 @@ class AdvisoryLock:
         try:
             conn = psycopg.connect(self._url, autocommit=True, connect_timeout=10)
         except psycopg.OperationalError:
+            self.unreachable = True
             return False  # the database is away; try again at the next turn
+        self.unreachable = False
         try:
             row = conn.execute("SELECT current_schema()").fetchone()
             key = _key(str(row[0] if row else "public"))
